@@ -7,6 +7,8 @@ import PackageDescription
 let modules: [(name: String, dependencies: [String])] = [
   ("Platform", []),
   ("Scheduling", ["Platform"]),
+  ("InverterApp", ["Platform", "Scheduling"]),
+  ("BatteryApp", ["Platform", "Scheduling"]),
 ]
 
 let package = Package(
