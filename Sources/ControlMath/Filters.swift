@@ -40,7 +40,7 @@ public struct LowPassFilter: Sendable {
     return -d
   }
 
-  @inlinable
+  @inlinable @inline(__always)
   public mutating func step(_ input: Float) -> Float {
     output += alpha * (input - output)
     return output
@@ -75,7 +75,7 @@ public struct RateLimiter: Sendable {
   }
 
   /// Moves the output towards `target` by at most one step's allowance and returns it.
-  @inlinable
+  @inlinable @inline(__always)
   public mutating func step(toward target: Float) -> Float {
     let delta = target - output
     if delta > maxRisePerStep {

@@ -41,7 +41,7 @@ public struct PIController: Sendable {
   }
 
   /// One controller sample: returns the limited output and advances the integrator.
-  @inlinable
+  @inlinable @inline(__always)
   public mutating func step(error: Float) -> Float {
     let unlimited = kp * error + integrator
     var output = unlimited

@@ -3,7 +3,7 @@
 
 /// `value` limited to [lower, upper]. NaN passes through, so a fault upstream stays visible.
 /// If `lower > upper`, the result is `upper`.
-@inlinable
+@inlinable @inline(__always)
 public func clamp(_ value: Float, lower: Float, upper: Float) -> Float {
   var v = value
   if v < lower { v = lower }
@@ -15,7 +15,7 @@ public func clamp(_ value: Float, lower: Float, upper: Float) -> Float {
 ///
 /// No scaling against overflow: components below about 1.8e19 are safe, far above any
 /// physical quantity the firmware carries.
-@inlinable
+@inlinable @inline(__always)
 public func magnitude(x: Float, y: Float) -> Float {
   (x * x + y * y).squareRoot()
 }

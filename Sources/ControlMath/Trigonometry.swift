@@ -28,7 +28,7 @@ public struct SinCos: Sendable, Equatable {
 /// reduction splits π/2 Cody–Waite style into a part with 8 significant bits, exact times any
 /// quadrant index below 2^16, plus a remainder. Whatever the input, the reduced argument is
 /// clamped, so a finite input never yields a magnitude above 1; NaN gives NaN.
-@inlinable
+@inlinable @inline(__always)
 public func sinCos(_ angle_rad: Float) -> SinCos {
   let biased = angle_rad * 0.636_619_77 + 12_582_912.0  // angle · 2/π + 1.5 · 2^23
   let quadrant = biased.bitPattern & 3
@@ -54,7 +54,7 @@ public func sinCos(_ angle_rad: Float) -> SinCos {
 /// Measured maximum absolute error ≤ 1e-4 rad (≈ 2e-6 rad is typical) in all quadrants.
 /// (0, 0) gives 0. On the negative x axis the result is +π for y = +0 and y = −0 alike
 /// (libm gives −π for −0). NaN in either input gives NaN.
-@inlinable
+@inlinable @inline(__always)
 public func atan2(y: Float, x: Float) -> Float {
   let ax = x.magnitude
   let ay = y.magnitude
@@ -80,7 +80,7 @@ public func atan2(y: Float, x: Float) -> Float {
 ///
 /// π here is Float's nearest value, 3.1415927, slightly above π (`Float.pi` is 3.1415925,
 /// rounded down): a range bounded by `Float.pi` would be narrower than a turn.
-@inlinable
+@inlinable @inline(__always)
 public func wrapAnglePi(_ angle_rad: Float) -> Float {
   let biased = angle_rad * 0.159_154_94 + 12_582_912.0  // angle / 2π + 1.5 · 2^23
   let k = biased - 12_582_912.0
@@ -93,7 +93,7 @@ public func wrapAnglePi(_ angle_rad: Float) -> Float {
 
 /// `angle_rad` wrapped to [0, 2π), for |angle| up to about 1e5 rad, with 2π = 6.2831855
 /// (`2 * Float.pi.nextUp`).
-@inlinable
+@inlinable @inline(__always)
 public func wrapAngleTwoPi(_ angle_rad: Float) -> Float {
   var r = wrapAnglePi(angle_rad)
   if r < 0 { r += 6.283_185_5 }

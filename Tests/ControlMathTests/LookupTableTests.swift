@@ -19,7 +19,7 @@ private func doubles<let N: Int>(_ values: [N of Float]) -> [Double] {
 }
 
 @Test func lookup1DMatchesLinearInterpolationWithin1e5() throws {
-  let table = try LookupTable1D(breakpoints: deratingBreakpoints, values: deratingValues)
+  var table = try LookupTable1D(breakpoints: deratingBreakpoints, values: deratingValues)
   let xs = doubles(deratingBreakpoints)
   let ys = doubles(deratingValues)
   var rng = SplitMix64(seed: 20)
@@ -31,12 +31,12 @@ private func doubles<let N: Int>(_ values: [N of Float]) -> [Double] {
 }
 
 @Test func lookup1DReturnsTheTableValueAtEachBreakpoint() throws {
-  let table = try LookupTable1D(breakpoints: deratingBreakpoints, values: deratingValues)
+  var table = try LookupTable1D(breakpoints: deratingBreakpoints, values: deratingValues)
   for i in 0..<6 { #expect(table.lookup(deratingBreakpoints[i]) == deratingValues[i]) }
 }
 
 @Test func lookup1DHoldsTheEndValuesOutsideTheBreakpoints() throws {
-  let table = try LookupTable1D(breakpoints: deratingBreakpoints, values: deratingValues)
+  var table = try LookupTable1D(breakpoints: deratingBreakpoints, values: deratingValues)
   #expect(table.lookup(-1_000) == 0.5)
   #expect(table.lookup(1_000) == 0)
   #expect(table.lookup(-.infinity) == 0.5)
@@ -44,7 +44,7 @@ private func doubles<let N: Int>(_ values: [N of Float]) -> [Double] {
 }
 
 @Test func lookup1DOfNaNIsNaN() throws {
-  let table = try LookupTable1D(breakpoints: deratingBreakpoints, values: deratingValues)
+  var table = try LookupTable1D(breakpoints: deratingBreakpoints, values: deratingValues)
   #expect(table.lookup(.nan).isNaN)
 }
 
@@ -96,7 +96,7 @@ private func referenceBilinear(_ x: Double, _ y: Double) -> Double {
 }
 
 @Test func lookup2DMatchesBilinearInterpolationWithin1e3() throws {
-  let table = try LookupTable2D(
+  var table = try LookupTable2D(
     xBreakpoints: speedAxis, yBreakpoints: voltageAxis, values: torqueLimits)
   var rng = SplitMix64(seed: 21)
   for _ in 0..<100_000 {
@@ -108,7 +108,7 @@ private func referenceBilinear(_ x: Double, _ y: Double) -> Double {
 }
 
 @Test func lookup2DReturnsTheTableValueAtEachGridPoint() throws {
-  let table = try LookupTable2D(
+  var table = try LookupTable2D(
     xBreakpoints: speedAxis, yBreakpoints: voltageAxis, values: torqueLimits)
   for iy in 0..<3 {
     for ix in 0..<4 {
@@ -118,7 +118,7 @@ private func referenceBilinear(_ x: Double, _ y: Double) -> Double {
 }
 
 @Test func lookup2DClampsBothInputsToTheCorners() throws {
-  let table = try LookupTable2D(
+  var table = try LookupTable2D(
     xBreakpoints: speedAxis, yBreakpoints: voltageAxis, values: torqueLimits)
   #expect(table.lookup(x: -1, y: 0) == 200)
   #expect(table.lookup(x: 1e9, y: 0) == 40)
@@ -127,7 +127,7 @@ private func referenceBilinear(_ x: Double, _ y: Double) -> Double {
 }
 
 @Test func lookup2DOfNaNIsNaN() throws {
-  let table = try LookupTable2D(
+  var table = try LookupTable2D(
     xBreakpoints: speedAxis, yBreakpoints: voltageAxis, values: torqueLimits)
   #expect(table.lookup(x: .nan, y: 300).isNaN)
   #expect(table.lookup(x: 100, y: .nan).isNaN)
@@ -143,5 +143,24 @@ private func referenceBilinear(_ x: Double, _ y: Double) -> Double {
   #expect(throws: LookupTableError.valueNotFinite(index: 3)) {
     try LookupTable2D(
       xBreakpoints: [0, 1], yBreakpoints: [0, 1], values: [[0, 0], [0, .infinity]])
+  }
+}
+
+@Test func lookupResultsDoNotDependOnTheRememberedSegment() throws {
+  var reused1D = try LookupTable1D(breakpoints: deratingBreakpoints, values: deratingValues)
+  var reused2D = try LookupTable2D(
+    xBreakpoints: speedAxis, yBreakpoints: voltageAxis, values: torqueLimits)
+  var rng = SplitMix64(seed: 22)
+  var x: Float = 0
+  for i in 0..<20_000 {
+    // Alternate slow drifts, which hit the remembered segment, with random jumps.
+    x = i % 100 < 50 ? x + Float(rng.next(in: -1, 1)) : Float(rng.next(in: -60, 120))
+    var fresh1D = try LookupTable1D(breakpoints: deratingBreakpoints, values: deratingValues)
+    #expect(reused1D.lookup(x) == fresh1D.lookup(x))
+    let speed = x * 60
+    let voltage = 300 + x
+    var fresh2D = try LookupTable2D(
+      xBreakpoints: speedAxis, yBreakpoints: voltageAxis, values: torqueLimits)
+    #expect(reused2D.lookup(x: speed, y: voltage) == fresh2D.lookup(x: speed, y: voltage))
   }
 }
