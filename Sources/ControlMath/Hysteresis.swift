@@ -30,7 +30,11 @@ public struct Hysteresis: Sendable {
 }
 
 /// What a `DebounceCounter` did on one sample.
-public enum DebounceEvent: Sendable, Equatable {
+///
+/// The raw type is there for code size: a payload-free enum without one gets a synthesized
+/// `hash(into:)` that pulls about 1 KB of `Hasher` and an `arc4random_buf` reference into the
+/// Embedded object file.
+public enum DebounceEvent: UInt8, Sendable {
   case none
   /// The counter entered the tripped state on this sample.
   case tripped
