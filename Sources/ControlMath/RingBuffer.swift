@@ -45,8 +45,11 @@ public struct RingBuffer<Element, let Capacity: Int> {
   }
 
   /// The oldest element without removing it, or nil when empty.
+  ///
+  /// `mutating` only so that self is passed by address: with Swift 6.3 a non-mutating read
+  /// at a run-time index copied the whole storage to the stack on Cortex-M.
   @inlinable
-  public func peek() -> Element? {
+  public mutating func peek() -> Element? {
     size > 0 ? storage[head] : nil
   }
 
