@@ -6,6 +6,7 @@ import PackageDescription
 /// Floor-1 and floor-2 modules, in dependency order: (name, dependencies).
 let modules: [(name: String, dependencies: [String])] = [
   ("Platform", []),
+  ("ControlMath", []),
   ("Scheduling", ["Platform"]),
   ("InverterApp", ["Platform", "Scheduling"]),
   ("BatteryApp", ["Platform", "Scheduling"]),
