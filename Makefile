@@ -19,7 +19,7 @@ TICKS      ?= 2000
 
 # Floor-1/2 modules compiled into the firmware, in dependency order (each may import the ones
 # before it). Package.swift lists the same modules for the host build.
-FIRMWARE_MODULES := Platform Scheduling InverterApp BatteryApp
+FIRMWARE_MODULES := Platform ControlMath Scheduling InverterApp BatteryApp
 
 VERSION := 0.1.0
 # Brand calibration compiled into the ECU images (see README).
@@ -48,7 +48,7 @@ COMMON_OBJECTS := $(MODULE_OBJECTS) $(OBJ)/Board.o $(BOARD_C_OBJECTS)
 
 ECU_IMAGES  := inverter bms
 TEST_IMAGES := test-trap test-watchdog
-IMAGES      := $(ECU_IMAGES) $(TEST_IMAGES)
+IMAGES      := $(ECU_IMAGES) bench $(TEST_IMAGES)
 
 # Keep every intermediate object (pattern-rule chains would otherwise delete them).
 .SECONDARY:
