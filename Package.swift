@@ -8,6 +8,7 @@ let modules: [(name: String, dependencies: [String])] = [
   ("Platform", []),
   ("ControlMath", []),
   ("Scheduling", ["Platform"]),
+  ("CoSimulation", ["Platform", "ControlMath"]),
   ("InverterApp", ["Platform", "Scheduling"]),
   ("BatteryApp", ["Platform", "Scheduling"]),
 ]

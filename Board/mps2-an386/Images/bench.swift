@@ -1,5 +1,7 @@
 import Board
+import CoSimulation
 import ControlMath
+import Platform
 
 /// Benchmark image: instructions per call of the control kernels (see Board/Benchmark.swift and
 /// the README). Each kernel takes its input from the loop index, so nothing is constant-folded,
@@ -31,6 +33,30 @@ struct BenchImage {
     sink = controller.step(error: input(i, range: 2))
   }
 
+  nonisolated(unsafe) static var sampleFrame = FrameBuffer()
+  nonisolated(unsafe) static var actuationFrame = FrameBuffer()
+
+  @inline(never) static func decodeSampleKernel(_ i: UInt32) {
+    if let (sequence, message) = try? InverterSampleMessage.decode(sampleFrame) {
+      sink = Float(Int(sequence)) + Float(Int(message.sample.rotorAngleCounts))
+    }
+  }
+
+  @inline(never) static func encodeActuationKernel(_ i: UInt32) {
+    let message = InverterActuationMessage(
+      command: PowerStageCommand(mode: .modulating, duties: [0.4, 0.5, input(i, range: 0.5)]),
+      status: 0, telemetry: .init(repeating: 1), transmitted: CANFrameBatch())
+    message.encode(into: &actuationFrame, sequence: i)
+    sink = Float(Int(actuationFrame.count))
+  }
+
+  nonisolated(unsafe) static var crcInput: [46 of UInt8] = .init(repeating: 0x5A)
+
+  @inline(never) static func crc32Kernel(_ i: UInt32) {
+    crcInput[0] = UInt8(truncatingIfNeeded: i)
+    sink = Float(Int(CRC32ISOHDLC.checksum(crcInput.span) & 0xFFFF))
+  }
+
   static func main() {
     Console.start()
     Board.printBanner(ecu: "bench", resetCause: Board.takeResetCause())
@@ -38,6 +64,20 @@ struct BenchImage {
     Benchmark.report("sin_cos", kernelTicks: Benchmark.ticks(sinCosKernel), baselineTicks: base)
     Benchmark.report("atan2", kernelTicks: Benchmark.ticks(atan2Kernel), baselineTicks: base)
     Benchmark.report("pi_step", kernelTicks: Benchmark.ticks(piStepKernel), baselineTicks: base)
+    Benchmark.report(
+      "crc32_46_bytes", kernelTicks: Benchmark.ticks(crc32Kernel), baselineTicks: base)
+    InverterSampleMessage(
+      sample: InverterSample(
+        phaseCurrentCounts: [2100, 2000], dcLinkVoltageCounts: 1750, rotorAngleCounts: 1234,
+        inverterTemperatureCounts: 650, motorTemperatureCounts: 650),
+      received: CANFrameBatch()
+    ).encode(into: &sampleFrame, sequence: 1)
+    Benchmark.report(
+      "cosim_decode_inverter_sample", kernelTicks: Benchmark.ticks(decodeSampleKernel),
+      baselineTicks: base)
+    Benchmark.report(
+      "cosim_encode_inverter_actuation", kernelTicks: Benchmark.ticks(encodeActuationKernel),
+      baselineTicks: base)
     Board.exit(.success)
   }
 }
