@@ -23,3 +23,11 @@ let package = Package(
       .testTarget(name: "\(module.name)Tests", dependencies: [.target(name: module.name)])
     }
 )
+
+// Host-only cross-check tool (not firmware, hence not in `modules`): decodes and re-encodes
+// the cantools-generated vectors of Tests/Integration/test_dbc_codec.py with the firmware
+// codec.
+package.targets.append(
+  .executableTarget(
+    name: "CANVectorCheck", dependencies: [.target(name: "VehicleNetwork"), .target(name: "Platform")])
+)

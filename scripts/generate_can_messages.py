@@ -402,7 +402,7 @@ def generate(db):
             acc.append(f"    for i in 0..<{name}.valuesPerFrame {{ out.append(Double(m.{member.name}[i])) }}")
             acc.append("    return out")
             encoders.append(f"  case {name}.id:")
-            encoders.append(f"    var values = [{name}.valuesPerFrame of Float](repeating: 0)")
+            encoders.append(f"    var values = [{len(groups[values[0]])} of Float](repeating: 0)")
             encoders.append(f"    for i in 0..<{name}.valuesPerFrame {{ values[i] = Float(v[i + 1]) }}")
             encoders.append(f"    return {name}(index: {mux.swift_type}(v[0]), {member.name}: values).encode()")
         else:
