@@ -14,6 +14,7 @@ Run with: .venv/bin/python -m pytest Tests/Integration
 
 import random
 import subprocess
+import sys
 from pathlib import Path
 
 import cantools
@@ -164,3 +165,11 @@ def test_out_of_range_values_are_clamped_to_the_signal_range(tool, tmp_path):
     decoded = message.decode(bytes.fromhex(encoded), decode_choices=False)
     assert decoded["VCU_TorqueRequest"] == pytest.approx(400.0)
     assert decoded["VCU_SpeedRequest"] == -12000
+
+
+def test_committed_generated_code_matches_the_dbc():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "generate_can_messages.py"), "--check"],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stdout

@@ -161,9 +161,9 @@ private func flowControl(_ status: UInt8, blockSize: UInt8 = 0, stMin: UInt8 = 0
 @Test func receptionIsAbortedWhenTheNextConsecutiveFrameIsLaterThanNCr1000ms() {
   var receiver = IsoTpReceiver(configuration: ecuConfig)
   _ = receiver.receive(frame(0x7E0, [0x10, 20, 0, 1, 2, 3, 4, 5]), now_ms: 5000)
-  receiver.poll(now_ms: 5999)
+  _ = receiver.poll(now_ms: 5999)
   #expect(receiver.isReceiving)
-  receiver.poll(now_ms: 6000)
+  _ = receiver.poll(now_ms: 6000)
   #expect(!receiver.isReceiving)
   #expect(receiver.counters.timeoutsCr == 1)
 }
@@ -173,9 +173,9 @@ private func flowControl(_ status: UInt8, blockSize: UInt8 = 0, stMin: UInt8 = 0
   config.timeoutCr_ms = 50
   var receiver = IsoTpReceiver(configuration: config)
   _ = receiver.receive(frame(0x7E0, [0x10, 20, 0, 1, 2, 3, 4, 5]), now_ms: UInt32.max - 10)
-  receiver.poll(now_ms: 38)  // 49 ms later across the wrap
+  _ = receiver.poll(now_ms: 38)  // 49 ms later across the wrap
   #expect(receiver.isReceiving)
-  receiver.poll(now_ms: 39)
+  _ = receiver.poll(now_ms: 39)
   #expect(receiver.counters.timeoutsCr == 1)
 }
 
@@ -214,6 +214,47 @@ private func flowControl(_ status: UInt8, blockSize: UInt8 = 0, stMin: UInt8 = 0
   #expect(result == .messageComplete(length: 2))
   #expect(receiver.counters.messagesAborted == 1)
   #expect(message(receiver) == [0x3E, 0x00])
+}
+
+@Test func firstFrameWhileTheApplicationIsBusyGetsWaitThenContinueToSendOnceFree() {
+  var receiver = IsoTpReceiver(configuration: ecuConfig)
+  _ = receiver.receive(frame(0x7E0, [0x03, 0x22, 0xF1, 0x90]), now_ms: 0)
+  receiver.isApplicationBusy = true
+  let reply = receiver.receive(frame(0x7E0, [0x10, 20, 0, 1, 2, 3, 4, 5]), now_ms: 10)
+  #expect(reply == .sendFlowControl(frame(0x7E8, [0x31, 0, 0, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC])))
+  #expect(message(receiver) == [0x22, 0xF1, 0x90])  // the previous message stays readable
+  #expect(receiver.poll(now_ms: 20) == nil)
+  receiver.isApplicationBusy = false
+  #expect(receiver.poll(now_ms: 30)?.data[0] == 0x30)
+  _ = receiver.receive(frame(0x7E0, [0x21, 6, 7, 8, 9, 10, 11, 12]), now_ms: 31)
+  let done = receiver.receive(frame(0x7E0, [0x22, 13, 14, 15, 16, 17, 18, 19]), now_ms: 32)
+  #expect(done == .messageComplete(length: 20))
+  #expect(message(receiver) == Array(0..<20))
+}
+
+@Test func busyReceiverRepeatsWaitEvery500msAndRefusesAfter3Waits() {
+  var config = ecuConfig
+  config.maxWaitFrames = 3
+  config.waitInterval_ms = 500
+  var receiver = IsoTpReceiver(configuration: config)
+  receiver.isApplicationBusy = true
+  _ = receiver.receive(frame(0x7E0, [0x10, 20, 0, 1, 2, 3, 4, 5]), now_ms: 0)
+  #expect(receiver.poll(now_ms: 499) == nil)
+  #expect(receiver.poll(now_ms: 500)?.data[0] == 0x31)
+  #expect(receiver.poll(now_ms: 1000)?.data[0] == 0x31)
+  #expect(receiver.poll(now_ms: 1500)?.data[0] == 0x32)  // fourth would exceed N_WFTmax
+  #expect(!receiver.isReceiving)
+  #expect(receiver.counters.waitsSent == 3)
+  #expect(receiver.counters.messagesAborted == 1)
+}
+
+@Test func consecutiveFrameWhileHeldOffWithWaitIsUnexpected() {
+  var receiver = IsoTpReceiver(configuration: ecuConfig)
+  receiver.isApplicationBusy = true
+  _ = receiver.receive(frame(0x7E0, [0x10, 20, 0, 1, 2, 3, 4, 5]), now_ms: 0)
+  _ = receiver.receive(frame(0x7E0, [0x21, 6, 7, 8, 9, 10, 11, 12]), now_ms: 1)
+  #expect(receiver.counters.unexpected == 1)
+  #expect(receiver.isReceiving)
 }
 
 // MARK: - Sender
@@ -377,7 +418,10 @@ private func transfer(
       consecutive += 1
       pending.append(next)
     }
-    receiver.poll(now_ms: now)
+    if let reply = receiver.poll(now_ms: now) {
+      flowControls += 1
+      sender.receiveFlowControl(reply, now_ms: now)
+    }
   }
   return (received, consecutive, flowControls, now)
 }
@@ -392,6 +436,33 @@ private func transfer(
   #expect(result.consecutiveFrames == 585)  // (4095 - 6) / 7 rounded up
   #expect(result.flowControls == 1 + 585 / 8)  // after the first frame and each full block
   #expect(result.elapsed_ms >= 584)  // STmin 1 ms between consecutive frames
+}
+
+@Test func senderWaitsOutABusyReceiverAndTheMessageArrivesIntact() throws {
+  var sender = IsoTpSender(configuration: testerConfig)
+  var receiver = IsoTpReceiver(configuration: ecuConfig)
+  receiver.isApplicationBusy = true
+  let payload = pattern(100)
+  var pending = [try sender.send(payload.span, now_ms: 0)]
+  var received: [UInt8] = []
+  var now: UInt32 = 0
+  while now < 5000, received.isEmpty {
+    for data in pending {
+      switch receiver.receive(data, now_ms: now) {
+      case .sendFlowControl(let reply): sender.receiveFlowControl(reply, now_ms: now)
+      case .messageComplete: received = message(receiver)
+      case .nothing: break
+      }
+    }
+    now += 1
+    if now == 1200 { receiver.isApplicationBusy = false }
+    pending = []
+    if let reply = receiver.poll(now_ms: now) { sender.receiveFlowControl(reply, now_ms: now) }
+    while let next = sender.poll(now_ms: now) { pending.append(next) }
+  }
+  #expect(received == payload)
+  #expect(receiver.counters.waitsSent == 3)  // at 0, 500 and 1000 ms
+  #expect(sender.counters.timeoutsBs == 0)
 }
 
 @Test func ecuReceivesARequestAndSendsAResponseThroughOneEndpoint() throws {
@@ -452,6 +523,7 @@ private func transfer(
     let length = UInt8(random.below(10))  // 9 is an invalid DLC
     let frame = CANFrame(id: id, length: length, data: data)
     now &+= UInt32(random.below(300))
+    if random.below(100) == 0 { endpoint.receiver.isApplicationBusy.toggle() }
     _ = endpoint.receive(frame, now_ms: now)
     if random.below(50) == 0, !endpoint.sender.isBusy {
       _ = try? endpoint.send(pattern(1 + random.below(200)).span, now_ms: now)
@@ -472,4 +544,5 @@ private func transfer(
   #expect(endpoint.receiver.counters.messagesCompleted > 0)
   #expect(endpoint.receiver.counters.wrongSequence > 0)
   #expect(endpoint.sender.counters.messagesSent > 0)
+  #expect(endpoint.receiver.counters.waitsSent > 0)
 }

@@ -63,8 +63,12 @@ public struct IsoTpConfiguration: Sendable {
   public var timeoutBs_ms: UInt32
   /// N_Cr: how long the receiver waits for the next consecutive frame.
   public var timeoutCr_ms: UInt32
-  /// N_WFTmax: flow-control WAIT frames the sender accepts in a row before giving up.
+  /// N_WFTmax: flow-control WAIT frames in a row the sender accepts, and the receiver sends,
+  /// before giving up.
   public var maxWaitFrames: UInt8
+  /// N_Br: how often the receiver repeats WAIT while the application is busy; below N_Bs of
+  /// the peer (ISO 15765-2 asks for less than 0.9 × N_Bs timeout).
+  public var waitInterval_ms: UInt32
   /// Longest message the receiver accepts (at most `IsoTp.maxMessageLength`); a longer
   /// first frame is answered with flow status overflow.
   public var maxReceiveLength: Int
@@ -72,7 +76,7 @@ public struct IsoTpConfiguration: Sendable {
   public init(
     transmitID: UInt32, receiveID: UInt32, isExtendedID: Bool = false, padding: UInt8? = 0xCC,
     blockSize: UInt8 = 0, separationTimeMin: UInt8 = 0, timeoutBs_ms: UInt32 = 1000,
-    timeoutCr_ms: UInt32 = 1000, maxWaitFrames: UInt8 = 10,
+    timeoutCr_ms: UInt32 = 1000, maxWaitFrames: UInt8 = 10, waitInterval_ms: UInt32 = 500,
     maxReceiveLength: Int = IsoTp.maxMessageLength
   ) {
     self.transmitID = transmitID
@@ -84,6 +88,7 @@ public struct IsoTpConfiguration: Sendable {
     self.timeoutBs_ms = timeoutBs_ms
     self.timeoutCr_ms = timeoutCr_ms
     self.maxWaitFrames = maxWaitFrames
+    self.waitInterval_ms = waitInterval_ms
     self.maxReceiveLength = min(max(maxReceiveLength, 1), IsoTp.maxMessageLength)
   }
 

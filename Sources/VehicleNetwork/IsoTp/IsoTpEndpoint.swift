@@ -21,9 +21,10 @@ public struct IsoTpEndpoint: Sendable {
     return receiver.receive(frame, now_ms: now_ms)
   }
 
-  /// Runs both timeouts and returns the sender's next frame if one is due (call until nil).
+  /// Runs both timeouts and returns the next frame due: the receiver's deferred flow control
+  /// first, then the sender's next consecutive frame (call until nil).
   public mutating func poll(now_ms: UInt32) -> CANFrame? {
-    receiver.poll(now_ms: now_ms)
+    if let flowControl = receiver.poll(now_ms: now_ms) { return flowControl }
     return sender.poll(now_ms: now_ms)
   }
 

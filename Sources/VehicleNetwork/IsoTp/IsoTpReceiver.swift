@@ -23,6 +23,8 @@ public struct IsoTpReceiverCounters: Equatable, Sendable {
   /// First frames refused with flow status overflow.
   public var overflow: UInt32 = 0
   public var timeoutsCr: UInt32 = 0
+  /// Flow controls with status WAIT sent while the application was busy.
+  public var waitsSent: UInt32 = 0
   public var messagesStarted: UInt32 = 0
   public var messagesCompleted: UInt32 = 0
   /// Receptions given up: wrong sequence, malformed consecutive frame, N_Cr timeout, or
@@ -34,12 +36,21 @@ public struct IsoTpReceiverCounters: Equatable, Sendable {
 
 /// Reassembles single, first and consecutive frames into a message and produces the flow
 /// control the sender needs. Step-driven: `receive` per frame, `poll` at least every few
-/// milliseconds for the N_Cr timeout.
+/// milliseconds for the N_Cr timeout and for deferred flow control.
+///
+/// While `isApplicationBusy` is set (the application still works on the previous message), a
+/// first frame is answered with flow status WAIT, repeated every `waitInterval_ms` (N_Br)
+/// from `poll`; once the flag clears, `poll` sends continue-to-send. After `maxWaitFrames`
+/// WAITs the reception is refused with overflow. A single frame cannot be deferred (ISO-TP
+/// has no flow control for it) and is always taken.
 public struct IsoTpReceiver: Sendable {
   public let configuration: IsoTpConfiguration
   public private(set) var counters = IsoTpReceiverCounters()
-  /// True while a segmented message is being received.
+  /// True while a segmented message is being received (including while it is held off with
+  /// WAIT).
   public private(set) var isReceiving = false
+  /// Set by the application while it cannot take a new segmented message.
+  public var isApplicationBusy = false
   /// Length of the last completed message, 0 if none.
   public private(set) var messageLength = 0
 
@@ -49,6 +60,11 @@ public struct IsoTpReceiver: Sendable {
   private var nextSequenceNumber: UInt8 = 0
   private var framesInBlock: UInt8 = 0
   private var lastFrame_ms: UInt32 = 0
+  /// A first frame held off with WAIT: its payload waits here so the buffer keeps the
+  /// previous message until the application is done with it.
+  private var isWaiting = false
+  private var heldFirstFrame = [6 of UInt8](repeating: 0)
+  private var waitsForThisMessage: UInt8 = 0
 
   public init(configuration: IsoTpConfiguration) {
     self.configuration = configuration
@@ -75,11 +91,33 @@ public struct IsoTpReceiver: Sendable {
     }
   }
 
-  /// Gives up a reception whose next consecutive frame is later than N_Cr.
-  public mutating func poll(now_ms: UInt32) {
-    guard isReceiving, now_ms &- lastFrame_ms >= configuration.timeoutCr_ms else { return }
+  /// Runs the N_Cr timeout and deferred flow control; returns a flow control to transmit now,
+  /// if any.
+  public mutating func poll(now_ms: UInt32) -> CANFrame? {
+    guard isReceiving else { return nil }
+    if isWaiting {
+      if !isApplicationBusy {
+        isWaiting = false
+        messageLength = 0
+        for i in 0..<IsoTp.firstFrameCapacity { buffer[i] = heldFirstFrame[i] }
+        lastFrame_ms = now_ms
+        return configuration.flowControl(.continueToSend)
+      }
+      guard now_ms &- lastFrame_ms >= configuration.waitInterval_ms else { return nil }
+      lastFrame_ms = now_ms
+      if waitsForThisMessage >= configuration.maxWaitFrames {
+        isWaiting = false
+        abort()
+        return configuration.flowControl(.overflow)
+      }
+      waitsForThisMessage += 1
+      counters.waitsSent &+= 1
+      return configuration.flowControl(.wait)
+    }
+    guard now_ms &- lastFrame_ms >= configuration.timeoutCr_ms else { return nil }
     counters.timeoutsCr &+= 1
     abort()
+    return nil
   }
 
   private mutating func malformed() -> IsoTpReceiveResult {
@@ -89,6 +127,7 @@ public struct IsoTpReceiver: Sendable {
 
   private mutating func abort() {
     isReceiving = false
+    isWaiting = false
     counters.messagesAborted &+= 1
   }
 
@@ -127,14 +166,21 @@ public struct IsoTpReceiver: Sendable {
     guard length > IsoTp.singleFrameCapacity else { return malformed() }
     guard length <= configuration.maxReceiveLength else { return refuse() }
     startNewMessage()
-    for i in 0..<IsoTp.firstFrameCapacity { buffer[i] = frame.data[2 + i] }
     isReceiving = true
-    messageLength = 0
     expectedLength = length
     receivedLength = IsoTp.firstFrameCapacity
     nextSequenceNumber = 1
     framesInBlock = 0
     lastFrame_ms = now_ms
+    if isApplicationBusy {
+      for i in 0..<IsoTp.firstFrameCapacity { heldFirstFrame[i] = frame.data[2 + i] }
+      isWaiting = true
+      waitsForThisMessage = 1
+      counters.waitsSent &+= 1
+      return .sendFlowControl(configuration.flowControl(.wait))
+    }
+    messageLength = 0
+    for i in 0..<IsoTp.firstFrameCapacity { buffer[i] = frame.data[2 + i] }
     return .sendFlowControl(configuration.flowControl(.continueToSend))
   }
 
@@ -144,7 +190,7 @@ public struct IsoTpReceiver: Sendable {
   }
 
   private mutating func consecutive(_ frame: CANFrame, now_ms: UInt32) -> IsoTpReceiveResult {
-    guard isReceiving else {
+    guard isReceiving, !isWaiting else {
       counters.unexpected &+= 1
       return .nothing
     }
