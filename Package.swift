@@ -6,7 +6,11 @@ import PackageDescription
 /// Floor-1 and floor-2 modules, in dependency order: (name, dependencies).
 let modules: [(name: String, dependencies: [String])] = [
   ("Platform", []),
-  ("VehicleNetwork", ["Platform"]),
+  ("ControlMath", []),
+  ("Scheduling", ["Platform"]),
+  ("VehicleNetwork", ["Platform", "ControlMath"]),
+  ("InverterApp", ["Platform", "Scheduling"]),
+  ("BatteryApp", ["Platform", "Scheduling"]),
 ]
 
 let package = Package(
@@ -29,5 +33,9 @@ let package = Package(
 // codec.
 package.targets.append(
   .executableTarget(
-    name: "CANVectorCheck", dependencies: [.target(name: "VehicleNetwork"), .target(name: "Platform")])
+    name: "CANVectorCheck",
+    dependencies: [.target(name: "VehicleNetwork"), .target(name: "Platform")],
+    // ControlMath's Float.squareRoot() calls sqrtf; test bundles get libm through XCTest, a
+    // plain executable must ask for it.
+    linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))])
 )

@@ -1,3 +1,4 @@
+import ControlMath
 import Platform
 
 /// End-to-end protection of a CAN message after AUTOSAR E2E Profile 1 (SWS E2ELibrary, variant
@@ -17,14 +18,17 @@ public enum E2EProfile1 {
 
   /// The Profile 1 CRC of `frame` for `dataID` (byte 0 is excluded, it holds the CRC).
   public static func crc(of frame: CANFrame, dataID: UInt16) -> UInt8 {
-    var crc = CRC8SAEJ1850.update(0x00, UInt8(truncatingIfNeeded: dataID))
-    crc = CRC8SAEJ1850.update(crc, UInt8(truncatingIfNeeded: dataID >> 8))
+    // Crc_CalculateCRC8(&DataID low, 1, 0xFF, FALSE): resuming from 0xFF starts the register
+    // at 0x00; the chained calls continue it and the profile's final XOR 0xFF undoes finish().
+    var crc = CRC8SAEJ1850(resuming: 0xFF)
+    crc.update(UInt8(truncatingIfNeeded: dataID))
+    crc.update(UInt8(truncatingIfNeeded: dataID >> 8))
     var i = 1
     while i < Int(min(frame.length, 8)) {
-      crc = CRC8SAEJ1850.update(crc, frame.data[i])
+      crc.update(frame.data[i])
       i += 1
     }
-    return crc
+    return crc.finish() ^ 0xFF
   }
 
   /// The alive counter carried in `frame`.
