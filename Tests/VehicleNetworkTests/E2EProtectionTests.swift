@@ -173,3 +173,28 @@ private func checker(maxDelta: UInt8 = 2, timeout: UInt16 = 3, toValid: UInt16 =
   frame.data[0] = E2EProfile1.crc(of: frame, dataID: dataID)
   #expect(receiver.check(frame) == .wrongSequence)
 }
+
+@Test func protectedTorqueRequestPassesTheCheckerAndStillDecodes() {
+  var protector = E2EProtector(dataID: VCUTorqueRequest.e2eDataID)
+  var checker = E2EChecker(
+    dataID: VCUTorqueRequest.e2eDataID, maxDeltaCounter: 1, timeoutChecks: 5, framesToValid: 1)
+  for step in 0..<20 {
+    var frame = VCUTorqueRequest(
+      torqueRequestCRC: 0, torqueRequestCounter: 0, controlMode: .torque, enable: true,
+      torqueRequest_Nm: Float(step), speedRequest_rpm: 0, keyState: .run
+    ).encode()
+    protector.protect(&frame)
+    #expect(checker.check(frame) == (step == 0 ? .initial : .ok))
+    #expect(VCUTorqueRequest.decode(frame)?.torqueRequestCounter == UInt8(step % 15))
+    #expect(VCUTorqueRequest.decode(frame)?.torqueRequest_Nm == Float(step))
+  }
+  // The same bytes on BMS_Limits' data ID fail: a frame routed to the wrong identifier.
+  var frame = VCUTorqueRequest(
+    torqueRequestCRC: 0, torqueRequestCounter: 0, controlMode: .torque, enable: true,
+    torqueRequest_Nm: 0, speedRequest_rpm: 0, keyState: .run
+  ).encode()
+  protector.protect(&frame)
+  var other = E2EChecker(
+    dataID: BMSLimits.e2eDataID, maxDeltaCounter: 1, timeoutChecks: 5, framesToValid: 1)
+  #expect(other.check(frame) == .crcError)
+}
