@@ -198,3 +198,16 @@ private func checker(maxDelta: UInt8 = 2, timeout: UInt16 = 3, toValid: UInt16 =
     dataID: BMSLimits.e2eDataID, maxDeltaCounter: 1, timeoutChecks: 5, framesToValid: 1)
   #expect(other.check(frame) == .crcError)
 }
+
+/// Known answers from the Profile 1 example of the AUTOSAR E2E protocol specification (PRS
+/// E2EProtocol, DataIDMode BOTH): data ID 0x123, 8 zero bytes, CRC 0xCC with counter 0 and
+/// 0x91 with counter 1.
+@Test func protectMatchesTheAUTOSARProfile1ExampleCRCs0xCCAnd0x91() {
+  var protector = E2EProtector(dataID: 0x123)
+  var first = CANFrame(id: 0x123, length: 8)
+  var second = CANFrame(id: 0x123, length: 8)
+  protector.protect(&first)
+  protector.protect(&second)
+  #expect((0..<8).map { first.data[$0] } == [0xCC, 0x00, 0, 0, 0, 0, 0, 0])
+  #expect((0..<8).map { second.data[$0] } == [0x91, 0x01, 0, 0, 0, 0, 0, 0])
+}
