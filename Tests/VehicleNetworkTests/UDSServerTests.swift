@@ -1,3 +1,4 @@
+import Platform
 import Testing
 
 @testable import VehicleNetwork
@@ -266,4 +267,47 @@ private func unlock(_ server: inout UDSServer<TestKeys>, at now_ms: UInt32 = 0) 
   #expect(throws: DataIdentifierTableError.invalidLength) {
     try table.add(DataIdentifier(id: 3, length: 0))
   }
+}
+
+// MARK: - Over ISO-TP
+
+@Test func vinReadTravelsOverISOTPAsSingleFrameRequestAndSegmentedResponse() throws {
+  var server = makeServer()
+  var ecu = IsoTpEndpoint(configuration: IsoTpConfiguration(transmitID: 0x7E8, receiveID: 0x7E0))
+  var tester = IsoTpEndpoint(
+    configuration: IsoTpConfiguration(transmitID: 0x7E0, receiveID: 0x7E8))
+  var toECU = [try tester.send([0x22, 0xF1, 0x90].span, now_ms: 0)]
+  var toTester: [CANFrame] = []
+  var answer: [UInt8] = []
+  var now: UInt32 = 0
+  while now < 100, answer.isEmpty {
+    for frame in toECU {
+      switch ecu.receive(frame, now_ms: now) {
+      case .sendFlowControl(let reply):
+        toTester.append(reply)
+      case .messageComplete:
+        var response = UDSResponse()
+        ecu.receiver.withMessage { server.handle($0, now_ms: now, response: &response) }
+        if let first = response.withBytes({ try? ecu.send($0, now_ms: now) }) {
+          toTester.append(first)
+        }
+      case .nothing:
+        break
+      }
+    }
+    toECU = []
+    for frame in toTester {
+      switch tester.receive(frame, now_ms: now) {
+      case .sendFlowControl(let reply): toECU.append(reply)
+      case .messageComplete(let length): answer = (0..<length).map { tester.receiver[$0] }
+      case .nothing: break
+      }
+    }
+    toTester = []
+    now += 1
+    while let next = ecu.poll(now_ms: now) { toTester.append(next) }
+    while let next = tester.poll(now_ms: now) { toECU.append(next) }
+  }
+  #expect(answer == [0x62, 0xF1, 0x90] + Array("KAIRO0TEST0000001".utf8))
+  #expect(ecu.sender.counters.messagesSent == 1)
 }

@@ -74,6 +74,11 @@ public struct UDSResponse: Sendable {
   /// Byte `index` (0 ..< count); 0 outside.
   public subscript(index: Int) -> UInt8 { index >= 0 && index < count ? bytes[index] : 0 }
 
+  /// Calls `body` with the response bytes, e.g. to hand them to the ISO-TP sender.
+  public func withBytes<Result>(_ body: (Span<UInt8>) -> Result) -> Result {
+    body(bytes.span.extracting(0..<count))
+  }
+
   /// The negative response code if this is a negative response.
   public var negativeResponseCode: UDSNegativeResponseCode? {
     count == 3 && bytes[0] == 0x7F ? UDSNegativeResponseCode(rawValue: bytes[2]) : nil

@@ -75,6 +75,11 @@ public struct IsoTpReceiver: Sendable {
     index >= 0 && index < messageLength ? buffer[index] : 0
   }
 
+  /// Calls `body` with the last completed message (empty if none), without copying it.
+  public func withMessage<Result>(_ body: (Span<UInt8>) -> Result) -> Result {
+    body(buffer.span.extracting(0..<messageLength))
+  }
+
   /// Handles one frame. Frames on other identifiers are ignored and not counted.
   public mutating func receive(_ frame: CANFrame, now_ms: UInt32) -> IsoTpReceiveResult {
     guard configuration.accepts(frame) else { return .nothing }
