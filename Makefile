@@ -48,7 +48,7 @@ COMMON_OBJECTS := $(MODULE_OBJECTS) $(OBJ)/Board.o $(BOARD_C_OBJECTS)
 
 ECU_IMAGES  := inverter bms
 TEST_IMAGES := test-trap test-watchdog
-IMAGES      := $(ECU_IMAGES) $(TEST_IMAGES)
+IMAGES      := $(ECU_IMAGES) bench $(TEST_IMAGES)
 
 # Keep every intermediate object (pattern-rule chains would otherwise delete them).
 .SECONDARY:
