@@ -38,7 +38,12 @@ public struct CurrentLoopParameters: Sendable {
   public var proportionalQ_V_A: Float
   public var integralD_V_As: Float
   public var integralQ_V_As: Float
-  public var antiWindup_1_s: Float
+  /// Back-calculation gains per axis: `antiWindupGain` × ki/kp = R/L, a tracking time equal to
+  /// the integral time. A faster tracking (kb·T near 1) would, on a step large enough to
+  /// saturate the proportional part alone, drive the integrator to −kp·e and stall the current
+  /// below its reference once the error shrinks.
+  public var antiWindupD_1_s: Float
+  public var antiWindupQ_1_s: Float
 
   public init(
     calibration: InverterCalibration, offsets: CurrentSensorOffsets, angleOffset_counts: UInt16
@@ -74,7 +79,8 @@ public struct CurrentLoopParameters: Sendable {
     proportionalQ_V_A = bandwidth_rad_s * motor.inductanceQ_H
     integralD_V_As = bandwidth_rad_s * motor.statorResistance_ohm
     integralQ_V_As = bandwidth_rad_s * motor.statorResistance_ohm
-    antiWindup_1_s = tuning.antiWindupGain / tuning.controlPeriod_s
+    antiWindupD_1_s = tuning.antiWindupGain * motor.statorResistance_ohm / motor.inductanceD_H
+    antiWindupQ_1_s = tuning.antiWindupGain * motor.statorResistance_ohm / motor.inductanceQ_H
   }
 }
 
@@ -91,11 +97,11 @@ public struct CurrentLoopState: Sendable {
   public init(parameters: CurrentLoopParameters) {
     dAxis = PIController(
       kp: parameters.proportionalD_V_A, ki: parameters.integralD_V_As,
-      kb: parameters.antiWindup_1_s, sampleTime_s: parameters.period_s, outputMin: 0,
+      kb: parameters.antiWindupD_1_s, sampleTime_s: parameters.period_s, outputMin: 0,
       outputMax: 0)
     qAxis = PIController(
       kp: parameters.proportionalQ_V_A, ki: parameters.integralQ_V_As,
-      kb: parameters.antiWindup_1_s, sampleTime_s: parameters.period_s, outputMin: 0,
+      kb: parameters.antiWindupQ_1_s, sampleTime_s: parameters.period_s, outputMin: 0,
       outputMax: 0)
     pllAngle = 0
     pllSpeed_rad_s = 0
