@@ -7,6 +7,7 @@ import PackageDescription
 let modules: [(name: String, dependencies: [String])] = [
   ("Platform", []),
   ("ControlMath", []),
+  ("MotorControl", ["Platform", "ControlMath"]),
   ("Scheduling", ["Platform"]),
   ("InverterApp", ["Platform", "Scheduling"]),
   ("BatteryApp", ["Platform", "Scheduling"]),
