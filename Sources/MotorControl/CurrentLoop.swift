@@ -29,8 +29,9 @@ public struct CurrentLoopParameters: Sendable {
   /// Usable phase voltage per volt of DC link: fraction × 1/√3 (the hexagon's inscribed circle).
   public var voltageLimit_per_V: Float
   public var inverseVoltageLimit_per_V: Float
-  /// Peak phase current that trips within the same period (the phase-overcurrent protection row).
-  public var overcurrent_A: Float
+  /// Square of the current amplitude that trips within the same period (the overcurrent
+  /// protection row's threshold, squared).
+  public var overcurrentSquared_A2: Float
   public var pwmPeriod_counts: Float
   /// Current PI gains per axis: kp = bandwidth · L, ki = bandwidth · R (the zero cancels the
   /// winding's L/R pole), bandwidth = `currentLoopBandwidth_per_period` / period.
@@ -72,7 +73,8 @@ public struct CurrentLoopParameters: Sendable {
     let fraction = min(max(tuning.voltageLimit_fraction, 0.01), 1)
     voltageLimit_per_V = fraction * FrameTransform.inverseSqrt3
     inverseVoltageLimit_per_V = 1 / voltageLimit_per_V
-    overcurrent_A = calibration.protections[.phaseOvercurrent].threshold
+    let trip = calibration.protections[.phaseOvercurrent].threshold
+    overcurrentSquared_A2 = trip * trip
     pwmPeriod_counts = Float(Int(calibration.pwmPeriod_counts))
     let bandwidth_rad_s = tuning.currentLoopBandwidth_per_period / tuning.controlPeriod_s
     proportionalD_V_A = bandwidth_rad_s * motor.inductanceD_H
@@ -150,7 +152,6 @@ public struct CurrentLoopOutputs: Sendable {
   public var current: DirectQuadrature
   /// Commanded dq voltages (after the voltage limit).
   public var voltage: DirectQuadrature
-  public var phaseCurrentPeak_A: Float
   public var dcLink_V: Float
   /// Sampled electrical angle, [0, 2π).
   public var electricalAngle_rad: Float
@@ -162,8 +163,14 @@ public struct CurrentLoopOutputs: Sendable {
   /// |commanded voltage| / usable voltage, [0, 1] (up to rounding): the field-weakening
   /// regulator's input.
   public var voltageDemand_fraction: Float
-  /// True when the peak phase current exceeded the trip level in this sample.
+  /// True when the current amplitude exceeded the trip level in this sample.
   public var overcurrent: Bool
+
+  /// Amplitude of the current vector, A: each phase current is a projection of it, so it bounds
+  /// all three and is their peak over an electrical cycle. The overcurrent protection's signal.
+  public var currentAmplitude_A: Float {
+    (current.d * current.d + current.q * current.q).squareRoot()
+  }
 }
 
 /// The field-oriented current loop: one call per control period, straight-line float code.
@@ -177,14 +184,13 @@ public enum CurrentLoop {
     parameters p: CurrentLoopParameters, state s: inout CurrentLoopState,
     inputs: CurrentLoopInputs
   ) -> CurrentLoopOutputs {
-    // Measurements. Phase C follows from a + b + c = 0 (star point not connected).
+    // Measurements. Phase C is implied by a + b + c = 0 (star point not connected).
     let ia =
       (Float(Int(inputs.sample.phaseCurrentCounts[0])) - p.currentOffsetA_counts)
       * p.current_A_per_count
     let ib =
       (Float(Int(inputs.sample.phaseCurrentCounts[1])) - p.currentOffsetB_counts)
       * p.current_A_per_count
-    let ic = -ia - ib
     let dcLink_V = Float(Int(inputs.sample.dcLinkVoltageCounts)) * p.dcLink_V_per_count
 
     let electrical = ResolverAngle.electricalCounts(
@@ -206,8 +212,10 @@ public enum CurrentLoop {
     let current = FrameTransform.park(
       FrameTransform.clarke(a: ia, b: ib), sin: rotor.sin, cos: rotor.cos)
 
-    let peak = max(ia.magnitude, max(ib.magnitude, ic.magnitude))
-    let overcurrent = !(peak <= p.overcurrent_A)
+    // The amplitude, not the three phases one by one: it bounds every phase current and costs
+    // two multiplies instead of three magnitudes and two maxima. Squared: no square root here.
+    let amplitudeSquared = current.d * current.d + current.q * current.q
+    let overcurrent = !(amplitudeSquared <= p.overcurrentSquared_A2)
     let modulating = inputs.enable && !overcurrent
 
     // Feed-forward from the references (noise-free; equal to the measured currents in steady
@@ -230,9 +238,11 @@ public enum CurrentLoop {
     qAxis.outputMin = -qLimit - feedForwardQ
     qAxis.outputMax = qLimit - feedForwardQ
     let vq = qAxis.step(error: reference.q - current.q) + feedForwardQ
-    // Disabled or tripped: integrators restart from zero when modulation resumes.
-    s.dAxis.integrator = modulating ? dAxis.integrator : 0
-    s.qAxis.integrator = modulating ? qAxis.integrator : 0
+    // Disabled or tripped: integrators restart from zero when modulation resumes. A multiply
+    // by 0 or 1 rather than a conditional store keeps the step free of branches.
+    let keep: Float = modulating ? 1 : 0
+    s.dAxis.integrator = dAxis.integrator * keep
+    s.qAxis.integrator = qAxis.integrator * keep
 
     // The voltage acts on average 1.5 periods after the sample (one period of computation, half
     // a period of zero-order hold): turn it forward by Δ = ω·latency before the inverse Park.
@@ -266,7 +276,6 @@ public enum CurrentLoop {
       ],
       current: current,
       voltage: DirectQuadrature(d: vd, q: vq),
-      phaseCurrentPeak_A: peak,
       dcLink_V: dcLink_V,
       electricalAngle_rad: theta,
       electricalSpeed_rad_s: omega,

@@ -20,8 +20,8 @@ public enum ProtectionID: UInt8, Sendable {
 
 /// The measured quantity a protection watches.
 public enum ProtectionSignal: UInt8, Sendable {
-  /// Largest |phase current| of the three phases, A.
-  case phaseCurrentPeak_A
+  /// Amplitude of the phase-current vector (the phases' common peak), A.
+  case currentAmplitude_A
   case dcLink_V
   /// |mechanical speed|, rad/s.
   case speedMagnitude_rad_s
@@ -107,7 +107,7 @@ public struct ProtectionTable: Sendable {
   public static var brandA: ProtectionTable {
     ProtectionTable(rules: [
       ProtectionRule(
-        id: .phaseOvercurrent, signal: .phaseCurrentPeak_A, tripsAbove: true, threshold: 380,
+        id: .phaseOvercurrent, signal: .currentAmplitude_A, tripsAbove: true, threshold: 380,
         tripSamples: 1, healSamples: 20, reaction: .safeState),
       ProtectionRule(
         id: .dcLinkOvervoltage, signal: .dcLink_V, tripsAbove: true, threshold: 440,
@@ -152,7 +152,7 @@ public struct ProtectionTable: Sendable {
 
 /// One sample of every signal the protection table watches.
 public struct ProtectionInputs: Sendable {
-  public var phaseCurrentPeak_A: Float
+  public var currentAmplitude_A: Float
   public var dcLink_V: Float
   public var speedMagnitude_rad_s: Float
   public var inverterTemperature_C: Float
@@ -162,11 +162,11 @@ public struct ProtectionInputs: Sendable {
   public var batteryLimitsAge_s: Float
 
   public init(
-    phaseCurrentPeak_A: Float, dcLink_V: Float, speedMagnitude_rad_s: Float,
+    currentAmplitude_A: Float, dcLink_V: Float, speedMagnitude_rad_s: Float,
     inverterTemperature_C: Float, motorTemperature_C: Float, angleError_rad: Float,
     torqueRequestAge_s: Float, batteryLimitsAge_s: Float
   ) {
-    self.phaseCurrentPeak_A = phaseCurrentPeak_A
+    self.currentAmplitude_A = currentAmplitude_A
     self.dcLink_V = dcLink_V
     self.speedMagnitude_rad_s = speedMagnitude_rad_s
     self.inverterTemperature_C = inverterTemperature_C
@@ -178,7 +178,7 @@ public struct ProtectionInputs: Sendable {
 
   public subscript(signal: ProtectionSignal) -> Float {
     switch signal {
-    case .phaseCurrentPeak_A: phaseCurrentPeak_A
+    case .currentAmplitude_A: currentAmplitude_A
     case .dcLink_V: dcLink_V
     case .speedMagnitude_rad_s: speedMagnitude_rad_s
     case .inverterTemperature_C: inverterTemperature_C
@@ -191,7 +191,7 @@ public struct ProtectionInputs: Sendable {
 
   public mutating func set(_ signal: ProtectionSignal, to value: Float) {
     switch signal {
-    case .phaseCurrentPeak_A: phaseCurrentPeak_A = value
+    case .currentAmplitude_A: currentAmplitude_A = value
     case .dcLink_V: dcLink_V = value
     case .speedMagnitude_rad_s: speedMagnitude_rad_s = value
     case .inverterTemperature_C: inverterTemperature_C = value

@@ -171,13 +171,13 @@ func currentLoopStepMatchesDoublePrecisionGoldenVectorWithin2e4(index: Int) {
   #expect(abs(out.voltageDemand_fraction - 1) <= 1e-4)
 }
 
-@Test func overcurrentAbove380ATripsToTheSafeModeInTheSamePeriod() {
+@Test func currentAmplitudeAbove380ATripsToTheSafeModeInTheSamePeriod() {
   let calibration = InverterCalibration.brandA
   let parameters = CurrentLoopParameters(
     calibration: calibration,
     offsets: CurrentSensorOffsets(phaseA_counts: 2048, phaseB_counts: 2048),
     angleOffset_counts: 0)
-  // Phase C carries −(a + b): 2048 ± 760 counts = ±190 A on a and b, 380 A on c.
+  // a = b = 190 A (760 counts), c = −380 A: the amplitude is exactly 380 A, at the trip level.
   for (b, trips) in [(UInt16(2048 + 760), false), (UInt16(2048 + 761), true)] {
     var state = CurrentLoopState(parameters: parameters)
     let sample = InverterSample(

@@ -3,7 +3,7 @@ import Testing
 
 /// Inputs well inside every threshold.
 private let healthy = ProtectionInputs(
-  phaseCurrentPeak_A: 100, dcLink_V: 350, speedMagnitude_rad_s: 500, inverterTemperature_C: 60,
+  currentAmplitude_A: 100, dcLink_V: 350, speedMagnitude_rad_s: 500, inverterTemperature_C: 60,
   motorTemperature_C: 80, angleError_rad: 0.01, torqueRequestAge_s: 0.01,
   batteryLimitsAge_s: 0.01)
 
