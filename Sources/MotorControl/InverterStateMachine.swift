@@ -5,7 +5,7 @@ public enum InverterState: UInt8, Sendable {
   case initialising = 0
   /// PWM off while the current-sensor offsets are averaged.
   case offsetCalibration = 1
-  /// Ready; the power stage is in the safe state for the speed.
+  /// Ready: PWM off at low speed, zero-current modulation above the short-circuit speed.
   case standby = 2
   /// The current loop modulates.
   case running = 3
@@ -92,9 +92,11 @@ public struct InverterStateMachine: Sendable {
     switch state {
     case .initialising, .offsetCalibration: .off
     case .running: .modulating
-    // Standby at speed takes the same speed-dependent safe state as a fault: opening the
-    // switches at high speed would rectify the back-EMF into the link.
-    case .standby, .fault: safeMode
+    // Standby above the short-circuit speed modulates zero current: opening the switches there
+    // could rectify the back-EMF into the link, and shorting them would brake the coasting
+    // vehicle with ψ/Ld of current.
+    case .standby: safeMode == .activeShortCircuit ? .modulating : .off
+    case .fault: safeMode
     }
   }
 }

@@ -72,7 +72,10 @@ struct MotorModel {
     }
     let h = dt / Double(substeps)
     for _ in 0..<substeps {
-      if command.mode == .off { break }
+      if command.mode == .off {
+        mechanicalAngle += h * mechanicalSpeed
+        continue
+      }
       func derivatives(_ id: Double, _ iq: Double, _ theta: Double) -> (Double, Double) {
         let we = pp * mechanicalSpeed
         var vd = cos(theta) * vAlpha + sin(theta) * vBeta
