@@ -173,14 +173,32 @@ public struct CurrentLoopOutputs: Sendable {
   }
 }
 
-/// The field-oriented current loop: one call per control period, straight-line float code.
-public enum CurrentLoop {
+/// The field-oriented current loop: its constants and its state, stepped once per control
+/// period by straight-line float code.
+///
+/// Parameters and state live in one struct so that `step` reaches both through `self`: passing
+/// a stored parameter struct by value next to an `inout` state would make the caller copy the
+/// 100-odd bytes of parameters every period.
+public struct CurrentLoop: Sendable {
+  public var parameters: CurrentLoopParameters
+  public var state: CurrentLoopState
+
+  public init(parameters: CurrentLoopParameters) {
+    self.parameters = parameters
+    state = CurrentLoopState(parameters: parameters)
+  }
+
   /// One control period, top to bottom:
   /// ADC counts → A, V; resolver → electrical angle; PLL and speed filter; Clarke, Park;
   /// instantaneous overcurrent; d then q PI with decoupling and back-EMF feed-forward inside a
   /// voltage circle with d-axis priority (back-calculation anti-windup on the moving limits);
   /// latency advance and inverse Park; min/max SVM → duties and compare values.
-  public static func step(
+  public mutating func step(_ inputs: CurrentLoopInputs) -> CurrentLoopOutputs {
+    Self.step(parameters: parameters, state: &state, inputs: inputs)
+  }
+
+  @inline(__always)
+  static func step(
     parameters p: CurrentLoopParameters, state s: inout CurrentLoopState,
     inputs: CurrentLoopInputs
   ) -> CurrentLoopOutputs {

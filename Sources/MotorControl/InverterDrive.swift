@@ -63,8 +63,7 @@ extension ProtectionInputs {
 /// `torqueManagement` from its 1 kHz task and moves the results to and from the hardware.
 public struct InverterDrive: Sendable {
   public let calibration: InverterCalibration
-  public private(set) var parameters: CurrentLoopParameters
-  public private(set) var loop: CurrentLoopState
+  public private(set) var currentLoop: CurrentLoop
   public private(set) var stateMachine: InverterStateMachine
   public private(set) var protections: ProtectionMonitor
   public private(set) var protectionStatus: ProtectionStatus
@@ -87,11 +86,11 @@ public struct InverterDrive: Sendable {
   ) {
     self.calibration = calibration
     let nominal = calibration.scaling.phaseCurrentZero_counts
-    parameters = CurrentLoopParameters(
-      calibration: calibration,
-      offsets: CurrentSensorOffsets(phaseA_counts: nominal, phaseB_counts: nominal),
-      angleOffset_counts: angleOffset_counts)
-    loop = CurrentLoopState(parameters: parameters)
+    currentLoop = CurrentLoop(
+      parameters: CurrentLoopParameters(
+        calibration: calibration,
+        offsets: CurrentSensorOffsets(phaseA_counts: nominal, phaseB_counts: nominal),
+        angleOffset_counts: angleOffset_counts))
     stateMachine = InverterStateMachine()
     protections = ProtectionMonitor(table: calibration.protections)
     protectionStatus = ProtectionStatus(tripped: 0, newlyTripped: 0)
@@ -119,12 +118,13 @@ public struct InverterDrive: Sendable {
     switch stateMachine.state {
     case .initialising:
       // Start the angle tracking where the rotor is, so the PLL need not pull in from zero.
-      loop.presetAngle(sample, electricalSpeed_rad_s: 0, parameters: parameters)
+      currentLoop.state.presetAngle(
+        sample, electricalSpeed_rad_s: 0, parameters: currentLoop.parameters)
     case .offsetCalibration:
       offsetResult = offsetCalibrator.add(sample)
       if case .done(let offsets) = offsetResult {
-        parameters.currentOffsetA_counts = offsets.phaseA_counts
-        parameters.currentOffsetB_counts = offsets.phaseB_counts
+        currentLoop.parameters.currentOffsetA_counts = offsets.phaseA_counts
+        currentLoop.parameters.currentOffsetB_counts = offsets.phaseB_counts
       }
     case .standby, .running, .fault:
       break
@@ -134,9 +134,8 @@ public struct InverterDrive: Sendable {
     // Modulation as the state stands at the start of the period; the state machine may still
     // move to fault below, and the command then follows it in this same period.
     let modulate = stateMachine.powerStageMode(safeMode: safeState.mode) == .modulating
-    let outputs = CurrentLoop.step(
-      parameters: parameters, state: &loop,
-      inputs: CurrentLoopInputs(
+    let outputs = currentLoop.step(
+      CurrentLoopInputs(
         sample: sample, reference: running ? reference : DirectQuadrature(d: 0, q: 0),
         enable: modulate, safeMode: safeState.mode))
     lastLoop = outputs

@@ -57,14 +57,13 @@ private func resolverSample(_ mechanical: Double) -> InverterSample {
 /// angle error below one resolver count's worth of noise (0.01 rad).
 @Test func pllSpeedEstimateConvergesOnAConstantSpeedWithin20ms() {
   let p = parameters()
-  var state = CurrentLoopState(parameters: p)
+  var loop = CurrentLoop(parameters: p)
   let speed = 6000 * Double.pi / 30
   var angle = 0.0
   var out: CurrentLoopOutputs?
   for _ in 0..<400 {
-    out = CurrentLoop.step(
-      parameters: p, state: &state,
-      inputs: CurrentLoopInputs(
+    out = loop.step(
+      CurrentLoopInputs(
         sample: resolverSample(angle), reference: DirectQuadrature(d: 0, q: 0), enable: false,
         safeMode: .off))
     angle += speed * 50e-6
@@ -75,17 +74,15 @@ private func resolverSample(_ mechanical: Double) -> InverterSample {
 
 @Test func aResolverJumpOf90DegreesElectricalShowsAsAnAngleErrorAboveTheJumpThreshold() {
   let p = parameters()
-  var state = CurrentLoopState(parameters: p)
+  var loop = CurrentLoop(parameters: p)
   let idle = DirectQuadrature(d: 0, q: 0)
-  state.presetAngle(resolverSample(1.0), electricalSpeed_rad_s: 0, parameters: p)
-  let steady = CurrentLoop.step(
-    parameters: p, state: &state,
-    inputs: CurrentLoopInputs(
+  loop.state.presetAngle(resolverSample(1.0), electricalSpeed_rad_s: 0, parameters: p)
+  let steady = loop.step(
+    CurrentLoopInputs(
       sample: resolverSample(1.0), reference: idle, enable: false, safeMode: .off))
   #expect(abs(steady.angleError_rad) <= 1e-3)
-  let jumped = CurrentLoop.step(
-    parameters: p, state: &state,
-    inputs: CurrentLoopInputs(
+  let jumped = loop.step(
+    CurrentLoopInputs(
       sample: resolverSample(1.0 + Double.pi / 8), reference: idle, enable: false,
       safeMode: .off))
   #expect(abs(jumped.angleError_rad - Float.pi / 2) <= 1e-3)
@@ -95,15 +92,14 @@ private func resolverSample(_ mechanical: Double) -> InverterSample {
 /// At constant speed the PLL error stays small across the 2π wrap of the electrical angle.
 @Test func pllErrorStaysSmallAcrossTheAngleWrap() {
   let p = parameters()
-  var state = CurrentLoopState(parameters: p)
+  var loop = CurrentLoop(parameters: p)
   let speed = 3000 * Double.pi / 30
   var angle = 0.0
-  state.presetAngle(resolverSample(0), electricalSpeed_rad_s: Float(speed * 4), parameters: p)
+  loop.state.presetAngle(resolverSample(0), electricalSpeed_rad_s: Float(speed * 4), parameters: p)
   var worst: Float = 0
   for _ in 0..<2000 {
-    let out = CurrentLoop.step(
-      parameters: p, state: &state,
-      inputs: CurrentLoopInputs(
+    let out = loop.step(
+      CurrentLoopInputs(
         sample: resolverSample(angle), reference: DirectQuadrature(d: 0, q: 0), enable: false,
         safeMode: .off))
     worst = max(worst, abs(out.angleError_rad))

@@ -121,20 +121,19 @@ func currentLoopStepMatchesDoublePrecisionGoldenVectorWithin2e4(index: Int) {
     calibration: calibration,
     offsets: CurrentSensorOffsets(phaseA_counts: 2050, phaseB_counts: 2045),
     angleOffset_counts: 1234)
-  var state = CurrentLoopState(parameters: parameters)
-  state.dAxis.integrator = Float(golden.integrators.d)
-  state.qAxis.integrator = Float(golden.integrators.q)
-  state.pllAngle = 0x1234_5678
-  state.pllSpeed_rad_s = Float(golden.pllSpeed)
-  state.speedFilter.output = Float(golden.filteredSpeed)
+  var loop = CurrentLoop(parameters: parameters)
+  loop.state.dAxis.integrator = Float(golden.integrators.d)
+  loop.state.qAxis.integrator = Float(golden.integrators.q)
+  loop.state.pllAngle = 0x1234_5678
+  loop.state.pllSpeed_rad_s = Float(golden.pllSpeed)
+  loop.state.speedFilter.output = Float(golden.filteredSpeed)
 
   let expected = referenceStep(
     calibration: calibration, offsets: (2050, 2045), angleOffset: 1234,
     integrators: golden.integrators, pllAngle: 0x1234_5678, pllSpeed: golden.pllSpeed,
     filteredSpeed: golden.filteredSpeed, sample: golden.sample, reference: golden.reference)
-  let out = CurrentLoop.step(
-    parameters: parameters, state: &state,
-    inputs: CurrentLoopInputs(
+  let out = loop.step(
+    CurrentLoopInputs(
       sample: golden.sample,
       reference: DirectQuadrature(d: Float(golden.reference.d), q: Float(golden.reference.q)),
       enable: true, safeMode: .off))
@@ -159,10 +158,9 @@ func currentLoopStepMatchesDoublePrecisionGoldenVectorWithin2e4(index: Int) {
     calibration: calibration,
     offsets: CurrentSensorOffsets(phaseA_counts: 2048, phaseB_counts: 2048),
     angleOffset_counts: 0)
-  var state = CurrentLoopState(parameters: parameters)
-  let out = CurrentLoop.step(
-    parameters: parameters, state: &state,
-    inputs: CurrentLoopInputs(
+  var loop = CurrentLoop(parameters: parameters)
+  let out = loop.step(
+    CurrentLoopInputs(
       sample: goldenCases[2].sample, reference: DirectQuadrature(d: -300, q: 50), enable: true,
       safeMode: .off))
   let limit = 0.98 * 350 / 3.0.squareRoot()
@@ -179,13 +177,12 @@ func currentLoopStepMatchesDoublePrecisionGoldenVectorWithin2e4(index: Int) {
     angleOffset_counts: 0)
   // a = b = 190 A (760 counts), c = −380 A: the amplitude is exactly 380 A, at the trip level.
   for (b, trips) in [(UInt16(2048 + 760), false), (UInt16(2048 + 761), true)] {
-    var state = CurrentLoopState(parameters: parameters)
+    var loop = CurrentLoop(parameters: parameters)
     let sample = InverterSample(
       phaseCurrentCounts: [b, b], dcLinkVoltageCounts: 1750, rotorAngleCounts: 0,
       inverterTemperatureCounts: 700, motorTemperatureCounts: 700)
-    let out = CurrentLoop.step(
-      parameters: parameters, state: &state,
-      inputs: CurrentLoopInputs(
+    let out = loop.step(
+      CurrentLoopInputs(
         sample: sample, reference: DirectQuadrature(d: 0, q: 0), enable: true,
         safeMode: .activeShortCircuit))
     #expect(out.overcurrent == trips)

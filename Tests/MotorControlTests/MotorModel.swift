@@ -107,30 +107,30 @@ struct MotorModel {
 /// period (the one-period computation delay of sampled PWM).
 struct CurrentLoopRig {
   var model: MotorModel
-  let parameters: CurrentLoopParameters
-  var state: CurrentLoopState
+  var loop: CurrentLoop
+  var state: CurrentLoopState { loop.state }
   var pending = PowerStageCommand.off
   var last: CurrentLoopOutputs?
   let period: Double
 
   init(model: MotorModel, calibration: InverterCalibration = .brandA) {
     self.model = model
-    parameters = CurrentLoopParameters(
-      calibration: calibration,
-      offsets: CurrentSensorOffsets(phaseA_counts: 2048, phaseB_counts: 2048),
-      angleOffset_counts: 0)
-    state = CurrentLoopState(parameters: parameters)
+    loop = CurrentLoop(
+      parameters: CurrentLoopParameters(
+        calibration: calibration,
+        offsets: CurrentSensorOffsets(phaseA_counts: 2048, phaseB_counts: 2048),
+        angleOffset_counts: 0))
     period = Double(calibration.tuning.controlPeriod_s)
     let speed = Float(model.mechanicalSpeed * model.pp)
-    state.presetAngle(model.sample(), electricalSpeed_rad_s: speed, parameters: parameters)
+    loop.state.presetAngle(
+      model.sample(), electricalSpeed_rad_s: speed, parameters: loop.parameters)
   }
 
   /// One control period with the given current reference; returns the loop's outputs.
   @discardableResult
   mutating func period(reference: DirectQuadrature, enable: Bool = true) -> CurrentLoopOutputs {
-    let outputs = CurrentLoop.step(
-      parameters: parameters, state: &state,
-      inputs: CurrentLoopInputs(
+    let outputs = loop.step(
+      CurrentLoopInputs(
         sample: model.sample(), reference: reference, enable: enable, safeMode: .off))
     model.apply(pending, for: period)
     pending = outputs.command
