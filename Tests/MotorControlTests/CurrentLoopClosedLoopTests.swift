@@ -76,12 +76,10 @@ func qCurrentStepTo50PercentRatedSettlesWithin2PercentIn10PeriodsWith5PercentOve
     calibration: calibration, sampleTime_s: calibration.tuning.controlPeriod_s)
   // Base speed: |ψs| at the MTPA point of the 300 A limit against the usable voltage.
   let limit = Double(calibration.limits.phaseCurrent_A)
-  let c = model.psi / (2 * (model.lq - model.ld))
   let mtpaId =
     (model.psi
       - (model.psi * model.psi + 8 * pow(model.lq - model.ld, 2) * limit * limit)
       .squareRoot()) / (4 * (model.lq - model.ld))
-  _ = c
   let mtpaIq = (limit * limit - mtpaId * mtpaId).squareRoot()
   let flux =
     ((model.psi + model.ld * mtpaId) * (model.psi + model.ld * mtpaId)
