@@ -113,6 +113,17 @@ public struct InverterDrive: Sendable {
 
   public var state: InverterState { stateMachine.state }
 
+  /// Applies a new resolver offset (from `ResolverAngle` calibration) and restarts the angle
+  /// tracking at the next sample.
+  public mutating func setAngleOffset(_ offset_counts: UInt16) {
+    currentLoop.parameters.angleOffset_counts = offset_counts
+    if let sample = lastSample {
+      currentLoop.state.presetAngle(
+        sample, electricalSpeed_rad_s: currentLoop.state.pllSpeed_rad_s,
+        parameters: currentLoop.parameters)
+    }
+  }
+
   /// One control period: returns the command for the power stage.
   public mutating func controlPeriod(_ sample: InverterSample) -> PowerStageCommand {
     switch stateMachine.state {

@@ -164,6 +164,20 @@ private struct DriveRig {
     } == true)
 }
 
+@Test func newAngleOffsetMovesTheElectricalAngleWithoutAnAngleFault() {
+  var rig = DriveRig()
+  rig.run(periods: 1100)
+  let before = rig.drive.lastLoop!.electricalAngle_rad
+  rig.drive.setAngleOffset(16384)  // a quarter electrical turn
+  rig.run(periods: 1)
+  let after = rig.drive.lastLoop!.electricalAngle_rad
+  let turned = (before - after + 2 * Float.pi).truncatingRemainder(dividingBy: 2 * Float.pi)
+  #expect(abs(turned - Float.pi / 2) <= 1e-3)
+  #expect(abs(rig.drive.lastLoop!.angleError_rad) <= 1e-3)
+  rig.run(periods: 100)
+  #expect(rig.drive.state == .standby)
+}
+
 extension Float {
   fileprivate var asDouble: Double { Double(self) }
 }
