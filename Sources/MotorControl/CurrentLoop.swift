@@ -28,7 +28,6 @@ public struct CurrentLoopParameters: Sendable {
   public var speedFilterAlpha: Float
   /// Usable phase voltage per volt of DC link: fraction × 1/√3 (the hexagon's inscribed circle).
   public var voltageLimit_per_V: Float
-  public var inverseVoltageLimit_per_V: Float
   /// Square of the current amplitude that trips within the same period (the overcurrent
   /// protection row's threshold, squared).
   public var overcurrentSquared_A2: Float
@@ -72,7 +71,6 @@ public struct CurrentLoopParameters: Sendable {
     // Beyond the inscribed circle the SVM duties would leave [0, 1].
     let fraction = min(max(tuning.voltageLimit_fraction, 0.01), 1)
     voltageLimit_per_V = fraction * FrameTransform.inverseSqrt3
-    inverseVoltageLimit_per_V = 1 / voltageLimit_per_V
     let trip = calibration.protections[.phaseOvercurrent].threshold
     overcurrentSquared_A2 = trip * trip
     pwmPeriod_counts = Float(Int(calibration.pwmPeriod_counts))
@@ -160,11 +158,15 @@ public struct CurrentLoopOutputs: Sendable {
   public var mechanicalSpeed_rad_s: Float
   /// Sampled angle minus the PLL's prediction, [−π, π): the angle-sensor plausibility signal.
   public var angleError_rad: Float
-  /// |commanded voltage| / usable voltage, [0, 1] (up to rounding): the field-weakening
-  /// regulator's input.
-  public var voltageDemand_fraction: Float
   /// True when the current amplitude exceeded the trip level in this sample.
   public var overcurrent: Bool
+
+  /// |commanded voltage| / usable voltage, [0, 1] up to rounding: the field-weakening
+  /// regulator's input. Computed on demand by the slower task that needs it, not every period.
+  public func voltageDemand_fraction(parameters: CurrentLoopParameters) -> Float {
+    let usable = dcLink_V * parameters.voltageLimit_per_V
+    return (voltage.d * voltage.d + voltage.q * voltage.q).squareRoot() / max(usable, 1e-3)
+  }
 
   /// Amplitude of the current vector, A: each phase current is a projection of it, so it bounds
   /// all three and is their peak over an electrical cycle. The overcurrent protection's signal.
@@ -283,7 +285,6 @@ public struct CurrentLoop: Sendable {
     let duties = FrameTransform.spaceVectorDuties(
       voltage, inverseDCLink_1_V: inverseLinkRotation)
 
-    let magnitude = (vd * vd + vq * vq).squareRoot()
     return CurrentLoopOutputs(
       command: PowerStageCommand(
         mode: modulating ? .modulating : inputs.safeMode, duties: [duties.a, duties.b, duties.c]),
@@ -299,8 +300,6 @@ public struct CurrentLoop: Sendable {
       electricalSpeed_rad_s: omega,
       mechanicalSpeed_rad_s: omega * p.inversePolePairs,
       angleError_rad: angleError,
-      voltageDemand_fraction: magnitude * (1 + t2) * inverseLinkRotation
-        * p.inverseVoltageLimit_per_V,
       overcurrent: overcurrent)
   }
 

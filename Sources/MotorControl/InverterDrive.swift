@@ -220,7 +220,7 @@ public struct InverterDrive: Sendable {
     let out = torqueManager.step(
       TorqueManagerInputs(
         torqueRequest_Nm: torqueRequest, limits: limits, speed_rad_s: speed,
-        voltageDemand_fraction: loop.voltageDemand_fraction,
+        voltageDemand_fraction: loop.voltageDemand_fraction(parameters: currentLoop.parameters),
         rampToZero: protectionStatus.demands(.rampTorqueToZero, in: calibration.protections)))
     reference = out.reference
     return out

@@ -102,7 +102,7 @@ func qCurrentStepTo50PercentRatedSettlesWithin2PercentIn10PeriodsWith5PercentOve
         voltageDemand_fraction: demand, rampToZero: false))
     reference = out.reference
     let loop = rig.period(reference: reference)
-    demand = loop.voltageDemand_fraction
+    demand = loop.voltageDemand_fraction(parameters: rig.loop.parameters)
     peakCurrent = max(peakCurrent, rig.model.currentMagnitude)
     periods += 1
   }

@@ -166,7 +166,7 @@ func currentLoopStepMatchesDoublePrecisionGoldenVectorWithin2e4(index: Int) {
   let limit = 0.98 * 350 / 3.0.squareRoot()
   #expect(abs(Double(out.voltage.d) + limit) <= 1e-3)
   #expect(abs(out.voltage.q) <= 0.05)
-  #expect(abs(out.voltageDemand_fraction - 1) <= 1e-4)
+  #expect(abs(out.voltageDemand_fraction(parameters: parameters) - 1) <= 1e-4)
 }
 
 @Test func currentAmplitudeAbove380ATripsToTheSafeModeInTheSamePeriod() {
