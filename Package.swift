@@ -7,6 +7,7 @@ import PackageDescription
 let modules: [(name: String, dependencies: [String])] = [
   ("Platform", []),
   ("ControlMath", []),
+  ("MotorControl", ["Platform", "ControlMath"]),
   ("Scheduling", ["Platform"]),
   ("CoSimulation", ["Platform", "ControlMath"]),
   ("VehicleNetwork", ["Platform", "ControlMath"]),

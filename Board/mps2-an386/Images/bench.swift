@@ -1,6 +1,7 @@
 import Board
 import CoSimulation
 import ControlMath
+import MotorControl
 import Platform
 
 /// Benchmark image: instructions per call of the control kernels (see Board/Benchmark.swift and
@@ -11,6 +12,12 @@ struct BenchImage {
   nonisolated(unsafe) static var sink: Float = 0
   nonisolated(unsafe) static var controller = PIController(
     kp: 0.5, ki: 200, kb: 400, sampleTime_s: 50e-6, outputMin: -1, outputMax: 1)
+
+  nonisolated(unsafe) static var currentLoop = CurrentLoop(
+    parameters: CurrentLoopParameters(
+      calibration: .brandA,
+      offsets: CurrentSensorOffsets(phaseA_counts: 2048, phaseB_counts: 2048),
+      angleOffset_counts: 0))
 
   /// Maps the call index to a value spread over [-range, range).
   @inline(__always)
@@ -31,6 +38,23 @@ struct BenchImage {
 
   @inline(never) static func piStepKernel(_ i: UInt32) {
     sink = controller.step(error: input(i, range: 2))
+  }
+
+  /// One complete current-loop step (ADC counts to compare values) on a sample that varies
+  /// with the index; includes building the sample and storing one duty.
+  @inline(never) static func currentLoopKernel(_ i: UInt32) {
+    let sample = InverterSample(
+      phaseCurrentCounts: [
+        UInt16(truncatingIfNeeded: 1900 &+ (i & 0xFF)),
+        UInt16(truncatingIfNeeded: 2100 &- (i & 0x7F)),
+      ],
+      dcLinkVoltageCounts: 1750, rotorAngleCounts: UInt16(truncatingIfNeeded: i &* 97),
+      inverterTemperatureCounts: 700, motorTemperatureCounts: 700)
+    let out = currentLoop.step(
+      CurrentLoopInputs(
+        sample: sample, reference: DirectQuadrature(d: -20, q: 100), enable: true,
+        safeMode: .off))
+    sink = out.command.duties[0]
   }
 
   nonisolated(unsafe) static var sampleFrame = FrameBuffer()
@@ -64,6 +88,8 @@ struct BenchImage {
     Benchmark.report("sin_cos", kernelTicks: Benchmark.ticks(sinCosKernel), baselineTicks: base)
     Benchmark.report("atan2", kernelTicks: Benchmark.ticks(atan2Kernel), baselineTicks: base)
     Benchmark.report("pi_step", kernelTicks: Benchmark.ticks(piStepKernel), baselineTicks: base)
+    Benchmark.report(
+      "foc_current_step", kernelTicks: Benchmark.ticks(currentLoopKernel), baselineTicks: base)
     Benchmark.report(
       "crc32_46_bytes", kernelTicks: Benchmark.ticks(crc32Kernel), baselineTicks: base)
     InverterSampleMessage(
