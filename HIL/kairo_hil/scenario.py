@@ -244,7 +244,7 @@ def _check_overrides(c: _Checker, where: str, value: Any, target: Any) -> dict[s
         try:
             apply_overrides(trial, {k: v}, where)
         except (KeyError, TypeError) as e:
-            msg = str(e).strip("'\"")
+            msg = str(e.args[0]) if e.args else str(e)
             c.err(f"{where}.{k}", msg.split(": ", 1)[1] if ": " in msg else msg)
             continue
         good[k] = v
@@ -416,7 +416,7 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
     if c.problems:
         raise ScenarioError(c.problems)
     sc = Scenario(
-        name=name, kind=kind, duration_s=duration, control_period_s=period_us * 1e-6,
+        name=name, kind=kind, duration_s=duration, control_period_s=period_us / 1e6,
         description=description, seed=seed, ambient_C=ambient, key_on_s=key_on,
         key_off_s=key_off, speed_profile=speed, current_profile=current,
         initial_soc_pct=soc0, soc_spread_pct=spread, plant_overrides=plant_ov,

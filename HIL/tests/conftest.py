@@ -70,3 +70,73 @@ def close_contactors(plant: Plant) -> None:
 @pytest.fixture
 def modulating() -> int:
     return MODE_MODULATING
+
+
+def run_drive(seconds: float = 1.5, seed: int = 1, noisy: bool = True,
+              profile=((0.0, 0.0), (0.3, 0.0), (1.5, 6.0)), period_s: float = 100e-6):
+    """Closed loop with test-local stand-ins for the two ECUs: a BMS sequence that precharges
+    and closes, and a current loop that reads the inverter sample in board counts. Returns the
+    1 ms trace and the plant."""
+    from kairo_hil.plant import PlantParams
+    from kairo_hil.plants.sensors import SensorParams
+    from kairo_hil.report import TraceRecorder
+    from kairo_hil.vehicle_controller import Profile, VcuState, VehicleController
+
+    sp = SensorParams(phase_current_noise_A=0.5, pack_current_noise_A=0.05,
+                      cell_voltage_noise_mV=0.5) if noisy else SensorParams()
+    params = PlantParams(sensors=sp, seed=seed, control_period_s=period_s)
+    plant = Plant(params)
+    vcu = VehicleController(speed_profile_kph=Profile(list(profile)))
+    loop = CurrentLoop(params.motor, bandwidth_rad_s=1500.0)
+    rec = TraceRecorder()
+    pp = params.motor.pole_pairs
+    kt = 1.5 * pp * params.motor.psi_Wb
+    cmd = None
+    bms_state = 0          # 0 open, 1 precharging, 2 closed
+    soc_est = 80.0
+    dt = plant.dt_s
+    sample = plant.inverter_sample
+    id_ref = iq_ref = 0.0
+    for k in range(int(round(seconds / dt))):
+        t = plant.t_s
+        if k % (10 * plant.pack_steps_per_period) == 0:   # 10 ms VCU cycle
+            fb = plant.bms_sample.feedback
+            cmd = vcu.step(t, plant.vehicle.speed_m_s, True, bms_state == 2, True, 0.01,
+                           plant.motor.torque_Nm)
+            plant.set_brake_force(cmd.brake_force_N)
+            if cmd.hv_request and bms_state == 0:
+                bms_state = 1
+                plant.set_contactors(True, False, True)
+            link_v = plant.bms_sample.link_voltage_dV / 10.0
+            pack_v = plant.bms_sample.pack_voltage_dV / 10.0
+            if bms_state == 1 and fb.negative_main and link_v > 0.95 * pack_v:
+                plant.set_contactors(True, True, False)
+                if fb.positive_main:
+                    bms_state = 2
+        ia = (sample.phase_current_counts[0] - 2048) * 0.25
+        ib = (sample.phase_current_counts[1] - 2048) * 0.25
+        th_m = sample.rotor_angle_counts / 65536.0 * 2.0 * math.pi
+        th_e = pp * th_m
+        i_al, i_be = ia, (ia + 2.0 * ib) / math.sqrt(3.0)
+        c, s = math.cos(th_e), math.sin(th_e)
+        id_m, iq_m = i_al * c + i_be * s, -i_al * s + i_be * c
+        vdc = sample.dc_link_voltage_counts * 0.2
+        running = cmd is not None and cmd.drive_enable
+        if running:
+            id_ref, iq_ref = 0.0, cmd.torque_request_Nm / kt
+            d = loop.duties(id_ref, iq_ref, id_m, iq_m, th_m, plant.vehicle.motor_speed_rad_s,
+                            vdc, dt)
+            sample = plant.step(d[0], d[1], d[2], 1)
+        else:
+            id_ref = iq_ref = 0.0
+            sample = plant.step(0.5, 0.5, 0.5, 0)
+        if plant.bms_updated:
+            soc_est -= plant.bms_sample.current_mA / 1000.0 * 1e-3 / (100.0 * 3600.0) * 100.0
+            row = plant.truth()
+            row.update(torque_request_Nm=cmd.torque_request_Nm if cmd else 0.0,
+                       id_ref_A=id_ref, iq_ref_A=iq_ref, soc_est_pct=soc_est,
+                       inverter_state=1 if running else 0, bms_state=bms_state,
+                       speed_target_kph=cmd.speed_target_kph if cmd else 0.0,
+                       vcu_state=int(cmd.state) if cmd else int(VcuState.OFF))
+            rec.append(row)
+    return rec.as_dict(), plant
