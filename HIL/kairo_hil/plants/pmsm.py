@@ -54,7 +54,7 @@ class PmsmParams:
     rated_current_A: float = 300.0
     max_current_A: float = 400.0
     max_speed_rpm: float = 12000.0
-    substeps: int = 2
+    substeps: int = 1
 
     def validate(self) -> None:
         if self.pole_pairs < 1:
@@ -162,6 +162,9 @@ class Pmsm:
             k = limit / mag
             vd_c, vq_c = vd_free * k, vq_free * k
             v_al = v_be = 0.0
+            # DC current per volt of clamp: stays finite when the link is (nearly) empty, so a
+            # spinning motor can charge a discharged link through the diodes.
+            i_dc_off = 1.5 * (vd_free * id_ + vq_free * iq) / (_SQRT3 * mag)
 
         n = self._n
         h = dt_s / n
@@ -209,7 +212,10 @@ class Pmsm:
         p_avg = 1.5 * e_pow * inv
         self.torque_Nm = kt * e_tq * inv
         self.copper_loss_W = 1.5 * rs * e_cu * inv
-        self.dc_current_A = p_avg / vdc if vdc > 1e-3 else 0.0
+        if rotating:
+            self.dc_current_A = p_avg / vdc if vdc > 1e-3 else 0.0
+        else:
+            self.dc_current_A = p_avg / vdc if vdc > 1.0 else i_dc_off
         if rotating:
             c, s = math.cos(th0), math.sin(th0)
             self.vd_V, self.vq_V = v_al * c + v_be * s, -v_al * s + v_be * c
