@@ -27,7 +27,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from .plants.battery import BatteryPack, BatteryParams
-from .plants.dclink import CONTACTOR_NAMES, DcLink, DcLinkParams
+from .plants.dclink import DcLink, DcLinkParams
 from .plants.pmsm import Pmsm, PmsmParams
 from .plants.sensors import BmsSample, InverterSample, Sensors, SensorParams
 from .plants.vehicle import Vehicle, VehicleParams
@@ -270,6 +270,10 @@ class Plant:
             self.bms_sample = self._bms_sample()
         return True
 
+    def inject(self, fault: Any) -> bool:
+        """Applies a scenario fault (anything with kind, params, duration_s)."""
+        return self.inject_fault(fault.kind, fault.params, fault.duration_s)
+
     def _expire_faults(self) -> None:
         now = self.t_s + 1e-12
         keep = []
@@ -314,5 +318,3 @@ class Plant:
             "contactor_state": float(self.contactor_state()),
         }
 
-
-CONTACTORS = CONTACTOR_NAMES

@@ -34,7 +34,7 @@ def test_reflected_rotor_inertia_adds_j_g2_over_r2_to_the_mass():
     assert car.effective_mass_kg == pytest.approx(1800.0 + 0.05 * 9.0 ** 2 / 0.33 ** 2, rel=1e-12)
 
 
-def test_constant_torque_from_rest_accelerates_at_net_force_over_effective_mass_within_0p1_percent():
+def test_constant_torque_from_rest_accelerates_at_net_force_over_mass_within_0p1_percent():
     p = VehicleParams(cda_m2=0.0)
     car = Vehicle(p)
     torque = 100.0

@@ -79,7 +79,8 @@ def torque_Nm(p: PmsmParams, id_A: float, iq_A: float) -> float:
     return 1.5 * p.pole_pairs * (p.psi_Wb * iq_A + (p.ld_H - p.lq_H) * id_A * iq_A)
 
 
-def duties_for_voltage(vd: float, vq: float, theta_e: float, vdc: float) -> tuple[float, float, float]:
+def duties_for_voltage(vd: float, vq: float, theta_e: float,
+                       vdc: float) -> tuple[float, float, float]:
     """Sinusoidal duties (centred at 0.5) producing a stationary-frame voltage (inverse of
     the average-value inverter for vectors inside the linear range)."""
     c, s = math.cos(theta_e), math.sin(theta_e)
