@@ -26,11 +26,11 @@ METRICS: dict[str, str] = {
     "max_speed_error_kph": "largest |speed - target|",
     "rms_speed_error_kph": "rms of speed - target",
     "max_torque_error_Nm": "largest |torque - request| after the first 50 ms of each request",
-    "rms_torque_error_Nm": "rms of torque - request while driving",
-    "max_id_error_A": "largest |id - id_ref| while modulating",
-    "max_iq_error_A": "largest |iq - iq_ref| while modulating",
-    "rms_id_error_A": "rms of id - id_ref while modulating",
-    "rms_iq_error_A": "rms of iq - iq_ref while modulating",
+    "rms_torque_error_Nm": "rms of torque - request",
+    "max_id_error_A": "largest |id - id_ref| over rows with a reference (NaN = none)",
+    "max_iq_error_A": "largest |iq - iq_ref| over rows with a reference (NaN = none)",
+    "rms_id_error_A": "rms of id - id_ref over rows with a reference",
+    "rms_iq_error_A": "rms of iq - iq_ref over rows with a reference",
     "max_phase_current_A": "largest |(id, iq)| (peak phase current)",
     "max_pack_current_A": "largest discharge current",
     "min_pack_current_A": "largest charge (regen) current, negative",
@@ -108,13 +108,10 @@ def compute_metrics(trace: Trace) -> dict[str, float]:
         err = tq - tr
         m["max_torque_error_Nm"] = _max_abs(err[mask]) if mask.any() else math.nan
         m["rms_torque_error_Nm"] = _rms(err)
-    inv = _col(trace, "inverter_state")
     for axis in ("id", "iq"):
         x, r = _col(trace, f"{axis}_A"), _col(trace, f"{axis}_ref_A")
         if x is not None and r is not None:
-            e = x - r
-            if inv is not None:
-                e = np.where(inv > 0, e, np.nan)
+            e = x - r  # rows without a reference (NaN: not modulating) drop out
             m[f"max_{axis}_error_A"] = _max_abs(e)
             m[f"rms_{axis}_error_A"] = _rms(e)
     i_d, i_q = _col(trace, "id_A"), _col(trace, "iq_A")

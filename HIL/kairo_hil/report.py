@@ -9,7 +9,7 @@ are written when present:
     torque_request_Nm   N·m   VCU torque request (CAN)
     torque_Nm           N·m   true air-gap torque
     id_A, iq_A          A     true dq currents (amplitude-invariant)
-    id_ref_A, iq_ref_A  A     inverter firmware's current references
+    id_ref_A, iq_ref_A  A     inverter firmware's current references (NaN when not modulating)
     pack_current_A      A     true pack current, + = discharge
     pack_voltage_V      V     true pack terminal voltage
     soc_true_pct        %     mean true SOC of the cells

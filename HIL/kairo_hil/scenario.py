@@ -91,6 +91,10 @@ class Scenario:
     expectations: list[Expectation] = field(default_factory=list)
     source: str = ""
 
+    @property
+    def control_period_us(self) -> int:
+        return int(round(self.control_period_s * 1e6))
+
     def plant_params(self) -> PlantParams:
         p = PlantParams()
         apply_overrides(p, self.plant_overrides, "plant")

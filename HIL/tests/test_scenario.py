@@ -135,3 +135,18 @@ def test_checker_entry_point_exit_codes(tmp_path, capsys):
     bad = write(tmp_path, dict(GOOD, duration_s=0))
     assert main([str(bad)]) == 1
     assert "duration_s" in capsys.readouterr().err
+
+
+def test_demo_scenario_builds_a_plant_and_schedules_faults_in_time_order(tmp_path):
+    from kairo_hil.plant import Plant
+    doc = dict(GOOD, control_period_us=100, faults=[
+        {"at_s": 5, "kind": "can_loss", "message": "VCU_Torque", "duration_s": 0.5},
+        {"at_s": 2, "kind": "sensor_offset", "sensor": "pack_current", "offset": 3.0}])
+    sc = load_scenario(write(tmp_path, doc))
+    assert sc.control_period_us == 100
+    assert [f.kind for f in sc.faults] == ["sensor_offset", "can_loss"]
+    assert [f.kind for f in sc.faults_between(0.0, 5.0)] == ["sensor_offset"]
+    plant = Plant(sc.plant_params())
+    assert plant.pack_steps_per_period == 10
+    assert plant.inject(sc.faults[0]) is True and plant.inject(sc.faults[1]) is False
+    assert plant.sensors.offsets["pack_current"] == 3.0

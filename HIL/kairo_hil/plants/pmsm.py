@@ -24,7 +24,8 @@ Inverter (average value over one PWM period, ideal switches, no dead time, no lo
   line-to-line back-EMF peak below Vdc), the currents become zero. Otherwise the terminal
   voltage is limited to that magnitude in the same direction, so the excess back-EMF (or the
   stored winding energy right after switch-off) drives current back into the DC link. Diode
-  drops, current zero-crossing chatter and six-step harmonics are not modelled.
+  drops, current zero-crossing chatter and six-step harmonics are not modelled, and the small
+  winding energy left in the step where the currents reach zero is dropped, not returned.
 
 Integration: classical RK4 with `substeps` per control period; the stationary-frame voltage is
 held over the period (as the PWM holds it), so the dq voltage rotates with the rotor inside the
