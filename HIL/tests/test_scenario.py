@@ -31,7 +31,7 @@ def problems(tmp_path, doc):
 def test_shipped_demo_scenario_loads_with_its_profile_and_expectations():
     sc = load_scenario(SCENARIOS / "demo.yaml")
     assert sc.kind == "drive" and sc.duration_s == 30.0 and sc.control_period_s == 50e-6
-    assert sc.speed_target()(16.0) == 80.0 and sc.speed_target()(9.0) == pytest.approx(40.0)
+    assert sc.speed_target()(17.0) == 80.0 and sc.speed_target()(9.5) == pytest.approx(40.0)
     assert sc.key_on(1.0) and not sc.key_on(29.0)
     assert len(sc.expectations) >= 5
 
