@@ -135,14 +135,16 @@ class BatteryPack:
         soc_t, ocv_t = load_ocv_table()
         f = load_2rc_fits()
         par = float(self.p.parallel_cells)
-        # Rows: ocv, r0, r1, r2, a1, a2 over the SOC grid.
+        # Rows over the SOC grid: ocv, r0, a1, a2, b1, b2 with a_k = exp(-dt/tau_k) and
+        # b_k = (1 - a_k) R_k, the RC update's input gain for the held current.
+        r1 = np.interp(grid, f["soc"], f["r1"]) / par
+        r2 = np.interp(grid, f["soc"], f["r2"]) / par
+        a1 = np.exp(-dt_s / np.interp(grid, f["soc"], f["tau1"]))
+        a2 = np.exp(-dt_s / np.interp(grid, f["soc"], f["tau2"]))
         t = np.stack([
             np.interp(grid, soc_t, ocv_t),
             np.interp(grid, f["soc"], f["r0"]) / par,
-            np.interp(grid, f["soc"], f["r1"]) / par,
-            np.interp(grid, f["soc"], f["r2"]) / par,
-            np.exp(-dt_s / np.interp(grid, f["soc"], f["tau1"])),
-            np.exp(-dt_s / np.interp(grid, f["soc"], f["tau2"])),
+            a1, a2, (1.0 - a1) * r1, (1.0 - a2) * r2,
         ])
         # Value and slope per grid interval; one extra column so SOC = 100 % stays in range.
         self._table = np.ascontiguousarray(np.hstack([t, t[:, -1:]]))
@@ -154,9 +156,13 @@ class BatteryPack:
 
     def _lookup(self, soc: np.ndarray) -> np.ndarray:
         """Parameter rows (6 × cells), linear in SOC; soc must already be within 0..1."""
+        return self._lookup_with_slope(soc)[0]
+
+    def _lookup_with_slope(self, soc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         x = soc * (_GRID_POINTS - 1)
         i = x.astype(np.intp)
-        return self._table.take(i, axis=1) + self._slope.take(i, axis=1) * (x - i)
+        slope = self._slope.take(i, axis=1)
+        return self._table.take(i, axis=1) + slope * (x - i), slope
 
     def ocv_V(self, soc: np.ndarray | float) -> np.ndarray:
         """OCV of one cell group (V) at SOC 0..1 (clamped), linear between table points."""
@@ -181,35 +187,42 @@ class BatteryPack:
         dt = self.p.step_s if dt_s is None else dt_s
         if dt != self._dt_s:
             self._build_table(dt)
-        row = self._lookup(self.soc)
-        r = row[1:4] * self._resistance_factor()
+        row, slope = self._lookup_with_slope(self.soc)
+        rf = self._resistance_factor()
+        r0 = row[1] * rf
         if self._balancing_any:
             bleed = self.balancing * (self.cell_voltage_V / self.p.balancing_resistance_ohm)
             i = pack_current_A + bleed
         else:
             bleed = 0.0
             i = float(pack_current_A)
-        a = row[4:6]
-        v = a * self.v_rc
-        v += (1.0 - a) * r[1:3] * i
+        gain = rf * i
+        v = row[2:4] * self.v_rc
+        v += row[4:6] * gain
         self.v_rc = v
         v_sum = v[0] + v[1]
-        r0 = r[0]
         heat = i * (i * r0 + v_sum)
         q_mod = heat.reshape(self.p.modules, self.p.cells_per_module).sum(axis=1)
         self.module_temp_C += dt / self.p.module_heat_capacity_J_K * (
             q_mod - self.p.module_conductance_W_K * (self.module_temp_C - self.ambient_C))
-        soc = self.soc - (i * dt) * self._inv_capacity
-        np.maximum(soc, 0.0, out=soc)
-        np.minimum(soc, 1.0, out=soc)
+        dsoc = (i * dt) * self._inv_capacity
+        soc = self.soc - dsoc
+        if soc.min() < 0.0 or soc.max() > 1.0:
+            np.clip(soc, 0.0, 1.0, out=soc)
+            ocv = None
+        else:
+            # The SOC moves far less than one grid interval per step: continue along the
+            # interval's slope instead of a second table look-up.
+            ocv = row[0] - slope[0] * (dsoc * (_GRID_POINTS - 1))
         self.soc = soc
         self.cell_current_A = i
         self.pack_current_A = float(pack_current_A)
         self._r0 = r0
-        self._update_outputs(bleed, v_sum)
+        self._update_outputs(bleed, v_sum, ocv)
 
-    def _update_outputs(self, bleed: np.ndarray | float, v_sum: np.ndarray | None = None) -> None:
-        self.ocv = self.ocv_V(self.soc)
+    def _update_outputs(self, bleed: np.ndarray | float, v_sum: np.ndarray | None = None,
+                        ocv: np.ndarray | None = None) -> None:
+        self.ocv = self.ocv_V(self.soc) if ocv is None else ocv
         if v_sum is None:
             v_sum = self.v_rc[0] + self.v_rc[1]
         emf_cells = self.ocv - v_sum
