@@ -97,17 +97,6 @@ class TraceRecorder:
         return {c: self._data[: self.rows, i].copy() for i, c in enumerate(self.columns)}
 
 
-def _fmt(value: float, decimals: int) -> str:
-    if math.isnan(value):
-        return "nan"
-    if math.isinf(value):
-        return "inf" if value > 0 else "-inf"
-    s = f"{value:.{decimals}f}"
-    if s.startswith("-") and s.strip("-0.") == "":
-        s = s[1:]
-    return s
-
-
 def trace_columns(trace: Trace) -> list[str]:
     """The columns to write, in TRACE_COLUMNS order then any others alphabetically."""
     missing = [c for c in REQUIRED_COLUMNS if c not in trace]
@@ -124,13 +113,23 @@ def write_trace_csv(trace: Trace, path: str | Path) -> Path:
     n = len(arrays[0])
     if any(len(a) != n for a in arrays):
         raise ValueError("trace columns have different lengths")
-    decs = [_DECIMALS.get(c, 6) for c in cols]
+    text_cols = [_format_column(a, _DECIMALS.get(c, 6)) for a, c in zip(arrays, cols)]
     lines = [",".join(cols)]
-    for r in range(n):
-        lines.append(",".join(_fmt(float(a[r]), d) for a, d in zip(arrays, decs)))
+    lines.extend(",".join(row) for row in zip(*text_cols))
     p = Path(path)
     p.write_text("\n".join(lines) + "\n", encoding="utf-8", newline="\n")
     return p
+
+
+def _format_column(values: np.ndarray, decimals: int) -> list[str]:
+    """Fixed decimals, "nan"/"inf"/"-inf", and no "-0.000" (same as _fmt, per column)."""
+    spec = f".{decimals}f"
+    out = [format(x, spec) for x in values.tolist()]
+    neg_zero = "-" + format(0.0, spec)
+    if neg_zero in out:
+        zero = neg_zero[1:]
+        out = [zero if x == neg_zero else x for x in out]
+    return out
 
 
 def file_sha256(path: str | Path) -> str:

@@ -115,12 +115,18 @@ class BatteryPack:
         self.module_temp_C = np.full(p.modules, float(ambient_C))
         self.balancing = np.zeros(n, dtype=bool)
         self.open_wire = np.zeros(n, dtype=bool)
-        self.cell_current_A = np.zeros(n)
+        self._cell_current_A: np.ndarray | float = 0.0
         self.pack_current_A = 0.0
         self._balancing_any = False
         self._build_table(p.step_s)
         self._r0 = self._lookup(self.soc)[1] * self.resistance_factor
         self._update_outputs(0.0)
+
+    @property
+    def cell_current_A(self) -> np.ndarray:
+        """Current of each cell group over the last step (pack current + its bleed)."""
+        return np.broadcast_to(np.asarray(self._cell_current_A, dtype=float),
+                               self.soc.shape).copy()
 
     @property
     def v1(self) -> np.ndarray:
@@ -215,7 +221,7 @@ class BatteryPack:
             # interval's slope instead of a second table look-up.
             ocv = row[0] - slope[0] * (dsoc * (_GRID_POINTS - 1))
         self.soc = soc
-        self.cell_current_A = i
+        self._cell_current_A = i
         self.pack_current_A = float(pack_current_A)
         self._r0 = r0
         self._update_outputs(bleed, v_sum, ocv)
