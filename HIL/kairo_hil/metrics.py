@@ -78,7 +78,17 @@ def _rms(x: np.ndarray) -> float:
     return float(np.sqrt(np.mean(x * x))) if x.size else math.nan
 
 
-def compute_metrics(trace: Trace) -> dict[str, float]:
+def as_trace_dict(trace: Trace | np.ndarray) -> dict[str, np.ndarray]:
+    """A trace as column → array, from a mapping or a numpy structured array."""
+    if isinstance(trace, np.ndarray) and trace.dtype.names:
+        return {n: np.asarray(trace[n]) for n in trace.dtype.names}
+    if isinstance(trace, Mapping):
+        return {k: np.asarray(v) for k, v in trace.items()}
+    raise TypeError("a trace is a mapping of column arrays or a numpy structured array")
+
+
+def compute_metrics(trace: Trace | np.ndarray) -> dict[str, float]:
+    trace = as_trace_dict(trace)
     m: dict[str, float] = {k: math.nan for k in METRICS}
     t = _col(trace, "t_s")
     if t is None:

@@ -35,7 +35,8 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from .metrics import Expectation, ExpectationResult, Trace, evaluate_expectations
+from .metrics import (Expectation, ExpectationResult, Trace, as_trace_dict,
+                      evaluate_expectations)
 
 TRACE_COLUMNS: tuple[tuple[str, int, str], ...] = (
     ("t_s", 3, "s, plant time"),
@@ -96,6 +97,13 @@ class TraceRecorder:
     def as_dict(self) -> dict[str, np.ndarray]:
         return {c: self._data[: self.rows, i].copy() for i, c in enumerate(self.columns)}
 
+    def as_structured(self) -> np.ndarray:
+        """The trace as a numpy structured array (one float64 field per column)."""
+        out = np.empty(self.rows, dtype=[(c, np.float64) for c in self.columns])
+        for i, c in enumerate(self.columns):
+            out[c] = self._data[: self.rows, i]
+        return out
+
 
 def trace_columns(trace: Trace) -> list[str]:
     """The columns to write, in TRACE_COLUMNS order then any others alphabetically."""
@@ -107,7 +115,8 @@ def trace_columns(trace: Trace) -> list[str]:
     return known + extra
 
 
-def write_trace_csv(trace: Trace, path: str | Path) -> Path:
+def write_trace_csv(trace: Trace | np.ndarray, path: str | Path) -> Path:
+    trace = as_trace_dict(trace)
     cols = trace_columns(trace)
     arrays = [np.asarray(trace[c], dtype=float) for c in cols]
     n = len(arrays[0])
@@ -181,7 +190,8 @@ _PLOTS: tuple[tuple[str, str, tuple[tuple[str, str], ...], str], ...] = (
 )
 
 
-def write_plots(trace: Trace, out_dir: str | Path) -> list[Path]:
+def write_plots(trace: Trace | np.ndarray, out_dir: str | Path) -> list[Path]:
+    trace = as_trace_dict(trace)
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -264,13 +274,14 @@ def write_report_md(path: str | Path, scenario_name: str, metrics: Mapping[str, 
     return out
 
 
-def write_report(out_dir: str | Path, trace: Trace, metrics: Mapping[str, float],
+def write_report(out_dir: str | Path, trace: Trace | np.ndarray, metrics: Mapping[str, float],
                  expectations: Sequence[Expectation], scenario_name: str,
                  description: str = "", extra: Mapping[str, Any] | None = None,
                  plots: bool = True) -> dict[str, Any]:
     """Writes trace.csv, summary.json, the PNG plots and report.md into out_dir. Returns
     {"results": [ExpectationResult], "passed": bool, "files": {name: Path},
      "trace_sha256": str}."""
+    trace = as_trace_dict(trace)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     results = evaluate_expectations(list(expectations), metrics)

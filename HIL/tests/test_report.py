@@ -111,3 +111,13 @@ def test_recorder_grows_and_fills_missing_columns_with_nan():
         rec.append({"t_s": k} if k % 2 else {"t_s": k, "x": 1.0})
     d = rec.as_dict()
     assert list(d["t_s"]) == [0, 1, 2, 3, 4] and np.isnan(d["x"][1]) and d["x"][2] == 1.0
+
+
+def test_structured_array_trace_writes_the_same_csv_as_the_dict(tmp_path, drive_trace):
+    rec = TraceRecorder(list(drive_trace))
+    for r in range(50):
+        rec.append({k: v[r] for k, v in drive_trace.items()})
+    a = write_trace_csv(rec.as_dict(), tmp_path / "a.csv").read_bytes()
+    b = write_trace_csv(rec.as_structured(), tmp_path / "b.csv").read_bytes()
+    assert a == b
+    assert compute_metrics(rec.as_structured())["duration_s"] == pytest.approx(0.049)
