@@ -324,11 +324,12 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
                if "controller" in data else {})
 
     n_cells = defaults.battery.cells
+    n_modules = defaults.battery.modules
     if isinstance(plant_ov.get("battery"), Mapping):
         b = copy.deepcopy(defaults.battery)
         try:
             apply_overrides(b, plant_ov["battery"], "plant.battery")
-            n_cells = b.cells
+            n_cells, n_modules = b.cells, b.modules
         except (KeyError, TypeError):
             pass
 
@@ -376,7 +377,14 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
                 elif k in ("offset", "current_A"):
                     r_ = c.number(wk, v, -1000.0, 1000.0)
                 elif k == "index":
-                    r_ = c.integer(wk, v, 0, n_cells - 1)
+                    sensor = fm.get("sensor")
+                    if sensor == "cell_voltage":
+                        r_ = c.integer(wk, v, 0, n_cells - 1)
+                    elif sensor == "module_temperature":
+                        r_ = c.integer(wk, v, 0, n_modules - 1)
+                    else:
+                        c.err(wk, "only for sensor cell_voltage or module_temperature")
+                        r_ = None
                 elif k == "phase":
                     r_ = c.string(wk, v, ("a", "b"))
                 else:  # message

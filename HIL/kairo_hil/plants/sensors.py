@@ -170,6 +170,12 @@ class Sensors:
         cell_voltage / module_temperature, `index` selects the cell / module (None = all)."""
         if sensor not in self.offsets:
             raise ValueError(f"unknown sensor {sensor!r}; expected one of {OFFSET_SENSORS}")
+        if index is not None:
+            size = {"cell_voltage": self.cells, "module_temperature": self.modules}.get(sensor)
+            if size is None:
+                raise ValueError(f"sensor {sensor!r} takes no index")
+            if not 0 <= index < size:
+                raise ValueError(f"{sensor} index {index} outside 0..{size - 1}")
         if sensor == "cell_voltage":
             if index is None:
                 self.cell_offset_mV += offset
