@@ -106,3 +106,14 @@ def test_spinning_motor_in_off_mode_charges_an_open_link_and_energy_balances(per
     assert v >= 0.97 * line_peak
     assert plant.motor.id_A == 0.0 and plant.motor.iq_A == 0.0   # the bridge now blocks
     assert e_kin0 - e_kin1 == pytest.approx(e_cap + e_cu + e_bleed, rel=tolerance)
+
+
+def test_regenerative_stop_charges_the_pack_and_the_brake_takes_over_at_low_speed():
+    trace, plant = run_drive(seconds=4.0, noisy=False,
+                             profile=((0, 0), (0.5, 0), (2.0, 8.0), (2.2, 8.0), (3.5, 0.0)))
+    t = trace["t_s"]
+    decel = (t > 2.3) & (t < 3.0)              # above the 3 km/h regen fade-out end
+    assert np.min(trace["pack_current_A"][decel]) < -5.0
+    assert np.all(trace["torque_request_Nm"][decel] < 0.0)
+    assert trace["vehicle_speed_kph"][-1] < 0.1
+    assert trace["brake_force_N"][-1] > 0.0     # hold brake at standstill
