@@ -54,7 +54,7 @@ IMAGES      := $(ECU_IMAGES) bench $(TEST_IMAGES)
 # Keep every intermediate object (pattern-rule chains would otherwise delete them).
 .SECONDARY:
 
-.PHONY: FORCE help deps firmware size check-no-heap bench test test-host test-integration run \
+.PHONY: FORCE help deps firmware size check-no-heap bench test test-host test-hil test-integration run \
   debug lint clean
 
 help:
@@ -176,11 +176,15 @@ bench: firmware
 
 # ----------------------------------------------------------------------------------- tests
 
-test: test-host test-integration
+test: test-host test-hil test-integration
 
 test-host:
 	swift build --build-tests
 	swift test
+
+# The rig's own unit tests (plants, scenarios, frames, reports): no firmware needed.
+test-hil: deps
+	$(PYTHON) -m pytest -q HIL/tests
 
 test-integration: firmware check-no-heap size
 	$(PYTHON) -m pytest -q Tests/Integration
