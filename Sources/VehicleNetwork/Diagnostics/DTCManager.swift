@@ -1,0 +1,399 @@
+import ControlMath
+import Platform
+
+/// The DTC status byte of ISO 14229-1 Annex D.2.
+public struct DTCStatus: Equatable, Sendable {
+  public var rawValue: UInt8
+
+  public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+  public static let testFailed = DTCStatus(rawValue: 0x01)
+  public static let testFailedThisOperationCycle = DTCStatus(rawValue: 0x02)
+  public static let pendingDTC = DTCStatus(rawValue: 0x04)
+  public static let confirmedDTC = DTCStatus(rawValue: 0x08)
+  public static let testNotCompletedSinceLastClear = DTCStatus(rawValue: 0x10)
+  public static let testFailedSinceLastClear = DTCStatus(rawValue: 0x20)
+  public static let testNotCompletedThisOperationCycle = DTCStatus(rawValue: 0x40)
+  public static let warningIndicatorRequested = DTCStatus(rawValue: 0x80)
+  /// After power-up with no history and after ClearDiagnosticInformation: both "not
+  /// completed" bits set, everything else clear (0x50).
+  public static let cleared = DTCStatus(rawValue: 0x50)
+
+  public func contains(_ bits: DTCStatus) -> Bool { rawValue & bits.rawValue == bits.rawValue }
+  public mutating func insert(_ bits: DTCStatus) { rawValue |= bits.rawValue }
+  public mutating func remove(_ bits: DTCStatus) { rawValue &= ~bits.rawValue }
+}
+
+/// One row of an ECU's DTC table (foxBMS-style: thresholds as data, not code).
+public struct DTCDefinition: Sendable {
+  /// The 3-byte DTC number (e.g. 0x0A1B00), bits 24...31 zero.
+  public var number: UInt32
+  /// Counter-based debounce: a failing sample adds `stepUp`, a passing one subtracts
+  /// `stepDown`; the result is failed at `failThreshold` and passed at `passThreshold`.
+  public var failThreshold: Int16
+  public var passThreshold: Int16
+  public var stepUp: Int16
+  public var stepDown: Int16
+  /// Operation cycles with a failure before the DTC is confirmed (1 = at the first failure).
+  public var confirmationCycles: UInt8
+  /// Failure-free operation cycles (test completed and passed) after which a confirmed DTC
+  /// ages out of memory.
+  public var agingCycles: UInt8
+  /// Failure-free operation cycles after which the warning indicator is released.
+  public var healingCycles: UInt8
+  public var requestsWarningIndicator: Bool
+
+  public init(
+    number: UInt32, failThreshold: Int16 = 3, passThreshold: Int16 = -3, stepUp: Int16 = 1,
+    stepDown: Int16 = 1, confirmationCycles: UInt8 = 1, agingCycles: UInt8 = 40,
+    healingCycles: UInt8 = 3, requestsWarningIndicator: Bool = false
+  ) {
+    self.number = number & 0xFF_FFFF
+    self.failThreshold = max(failThreshold, 1)
+    self.passThreshold = min(passThreshold, -1)
+    self.stepUp = max(stepUp, 1)
+    self.stepDown = max(stepDown, 1)
+    self.confirmationCycles = max(confirmationCycles, 1)
+    self.agingCycles = max(agingCycles, 1)
+    self.healingCycles = max(healingCycles, 1)
+    self.requestsWarningIndicator = requestsWarningIndicator
+  }
+}
+
+/// Key signals captured at a DTC's first failure (ISO 14229-1 snapshot data), supplied by the
+/// ECU; what each slot means is the ECU's documented choice.
+public struct FreezeFrame: Equatable, Sendable {
+  public static let signalCount = 8
+  public var signals: [8 of Float]
+
+  public init(signals: [8 of Float] = .init(repeating: 0)) { self.signals = signals }
+
+  public static func == (a: FreezeFrame, b: FreezeFrame) -> Bool {
+    for i in 0..<FreezeFrame.signalCount where a.signals[i].bitPattern != b.signals[i].bitPattern {
+      return false
+    }
+    return true
+  }
+}
+
+/// Why a DTC could not be added to the table.
+public enum DTCTableError: Error, Equatable, Sendable {
+  case tableFull
+  case duplicate
+}
+
+/// The state kept for one DTC.
+struct DTCEntry: Sendable {
+  var definition: DTCDefinition
+  var status = DTCStatus.cleared
+  var debounce: Int16 = 0
+  /// Operation cycles with a failure since the DTC last completed a cycle without one.
+  var failedCycles: UInt8 = 0
+  /// Completed failure-free operation cycles since the last failure (aging and healing).
+  var failureFreeCycles: UInt8 = 0
+  /// How often the test turned to failed since the last clear, saturating at 255.
+  var occurrences: UInt8 = 0
+  var hasFreezeFrame = false
+  var freezeFrame = FreezeFrame()
+
+  init(definition: DTCDefinition) { self.definition = definition }
+
+  mutating func clear() {
+    status = .cleared
+    debounce = 0
+    failedCycles = 0
+    failureFreeCycles = 0
+    occurrences = 0
+    hasFreezeFrame = false
+  }
+}
+
+/// A fixed table of DTCs with ISO 14229-1 status bits, counter-based debounce, freeze frames,
+/// aging and healing over operation cycles, and a CRC-protected record for the non-volatile
+/// store.
+///
+/// Status-bit rules (ISO 14229-1 Annex D):
+/// - a debounced failure sets testFailed, testFailedThisOperationCycle, pendingDTC and
+///   testFailedSinceLastClear, clears both "not completed" bits, captures the freeze frame if
+///   none is held, and sets confirmedDTC (and warningIndicatorRequested where the row asks for
+///   it) once the DTC failed in `confirmationCycles` operation cycles;
+/// - a debounced pass clears testFailed and both "not completed" bits;
+/// - `startOperationCycle` closes the previous cycle: after a cycle in which the test
+///   completed without a failure, pendingDTC clears; after `healingCycles` such cycles in a row
+///   warningIndicatorRequested clears; after `agingCycles` the DTC ages out (confirmedDTC and
+///   testFailedSinceLastClear clear, the freeze frame and occurrence counter are dropped).
+///   Then testFailedThisOperationCycle clears and testNotCompletedThisOperationCycle sets;
+/// - while DTC setting is off (ControlDTCSetting 0x85) test results are ignored.
+public struct DTCManager: Sendable {
+  public static let capacity = 16
+  /// Status bits this manager supports (DTCStatusAvailabilityMask): all eight.
+  public static let availabilityMask: UInt8 = 0xFF
+  /// Per-DTC bytes in the record: number (3), status, failed cycles, failure-free cycles,
+  /// occurrences, freeze-frame flag, 8 floats.
+  static let recordEntrySize = 8 + 4 * FreezeFrame.signalCount
+  static let recordHeaderSize = 4
+  /// Bytes `save` writes: header "KD", version, count, 16 entries, CRC-32.
+  public static let recordSize = recordHeaderSize + capacity * recordEntrySize + 4
+  static let recordVersion: UInt8 = 1
+
+  public private(set) var count = 0
+  /// False while ControlDTCSetting has switched DTC setting off.
+  public var isSettingEnabled = true
+  /// Set by every change that the record must keep; `save` clears it.
+  public private(set) var needsSaving = false
+  private var entries = [16 of DTCEntry](
+    repeating: DTCEntry(definition: DTCDefinition(number: 0)))
+
+  public init() {}
+
+  public mutating func add(_ definition: DTCDefinition) throws(DTCTableError) {
+    guard count < DTCManager.capacity else { throw .tableFull }
+    guard index(of: definition.number) == nil else { throw .duplicate }
+    entries[count] = DTCEntry(definition: definition)
+    count += 1
+  }
+
+  public func index(of number: UInt32) -> Int? {
+    for i in 0..<count where entries[i].definition.number == number { return i }
+    return nil
+  }
+
+  /// The DTC number of row `index`.
+  public func number(at index: Int) -> UInt32 { entries[index].definition.number }
+
+  /// The status byte of `number`, nil when the table has no such DTC.
+  public func status(of number: UInt32) -> DTCStatus? {
+    guard let i = index(of: number) else { return nil }
+    return entries[i].status
+  }
+
+  public func status(at index: Int) -> DTCStatus { entries[index].status }
+
+  /// The freeze frame captured at the first failure since the last clear, if any.
+  public func freezeFrame(of number: UInt32) -> FreezeFrame? {
+    guard let i = index(of: number), entries[i].hasFreezeFrame else { return nil }
+    return entries[i].freezeFrame
+  }
+
+  /// Occurrence counter (extended data record 0x01).
+  public func occurrences(at index: Int) -> UInt8 { entries[index].occurrences }
+
+  /// Failure-free cycles since the last failure (extended data record 0x02, aging counter).
+  public func failureFreeCycles(at index: Int) -> UInt8 { entries[index].failureFreeCycles }
+
+  func hasFreezeFrame(at index: Int) -> Bool { entries[index].hasFreezeFrame }
+  func freezeFrame(at index: Int) -> FreezeFrame { entries[index].freezeFrame }
+
+  /// DTCs whose status has any bit of `mask` set (ISO 14229-1: status & mask != 0).
+  public func count(matching mask: UInt8) -> Int {
+    var matches = 0
+    for i in 0..<count where entries[i].status.rawValue & mask & DTCManager.availabilityMask != 0 {
+      matches += 1
+    }
+    return matches
+  }
+
+  // MARK: Test results
+
+  /// One sample of the test behind `number`: failing or passing. The debounce counter turns
+  /// samples into a qualified result; `freezeFrame` is captured at the first qualified
+  /// failure. Unknown numbers and samples while DTC setting is off are ignored.
+  public mutating func report(_ number: UInt32, failed: Bool, freezeFrame: FreezeFrame) {
+    guard isSettingEnabled, let i = index(of: number) else { return }
+    let definition = entries[i].definition
+    if failed {
+      let counter = Int(entries[i].debounce) + Int(definition.stepUp)
+      if counter >= Int(definition.failThreshold) {
+        entries[i].debounce = definition.failThreshold
+        qualifyFailed(i, freezeFrame)
+      } else {
+        entries[i].debounce = Int16(counter)
+      }
+    } else {
+      let counter = Int(entries[i].debounce) - Int(definition.stepDown)
+      if counter <= Int(definition.passThreshold) {
+        entries[i].debounce = definition.passThreshold
+        qualifyPassed(i)
+      } else {
+        entries[i].debounce = Int16(counter)
+      }
+    }
+  }
+
+  private mutating func qualifyFailed(_ i: Int, _ freezeFrame: FreezeFrame) {
+    let before = entries[i]
+    var status = before.status
+    if !status.contains(.testFailed) {
+      entries[i].occurrences = before.occurrences == 255 ? 255 : before.occurrences + 1
+    }
+    if !status.contains(.testFailedThisOperationCycle) {
+      entries[i].failedCycles = before.failedCycles == 255 ? 255 : before.failedCycles + 1
+    }
+    if !before.hasFreezeFrame {
+      entries[i].hasFreezeFrame = true
+      entries[i].freezeFrame = freezeFrame
+    }
+    entries[i].failureFreeCycles = 0
+    status.insert(
+      DTCStatus(rawValue: 0x01 | 0x02 | 0x04 | DTCStatus.testFailedSinceLastClear.rawValue))
+    status.remove(DTCStatus(rawValue: 0x10 | 0x40))
+    if entries[i].failedCycles >= before.definition.confirmationCycles {
+      status.insert(.confirmedDTC)
+      if before.definition.requestsWarningIndicator { status.insert(.warningIndicatorRequested) }
+    }
+    entries[i].status = status
+    if status != before.status || !before.hasFreezeFrame
+      || entries[i].occurrences != before.occurrences
+    {
+      needsSaving = true
+    }
+  }
+
+  private mutating func qualifyPassed(_ i: Int) {
+    var status = entries[i].status
+    status.remove(DTCStatus(rawValue: 0x01 | 0x10 | 0x40))
+    if status != entries[i].status {
+      entries[i].status = status
+      needsSaving = true
+    }
+  }
+
+  /// Ends the current operation cycle and starts the next (ignition or wake-up cycle; the ECU
+  /// calls it once at power-up after `restore` and at every new cycle).
+  public mutating func startOperationCycle() {
+    for i in 0..<count {
+      var entry = entries[i]
+      let tested = !entry.status.contains(.testNotCompletedThisOperationCycle)
+      let failed = entry.status.contains(.testFailedThisOperationCycle)
+      if tested, !failed {
+        entry.status.remove(.pendingDTC)
+        entry.failedCycles = 0
+        entry.failureFreeCycles = entry.failureFreeCycles == 255 ? 255 : entry.failureFreeCycles + 1
+        if entry.failureFreeCycles >= entry.definition.healingCycles {
+          entry.status.remove(.warningIndicatorRequested)
+        }
+        if entry.failureFreeCycles >= entry.definition.agingCycles,
+          entry.status.contains(.testFailedSinceLastClear)
+        {
+          entry.status.remove(DTCStatus(rawValue: 0x08 | 0x20))
+          entry.hasFreezeFrame = false
+          entry.occurrences = 0
+        }
+      }
+      entry.status.remove(.testFailedThisOperationCycle)
+      entry.status.insert(.testNotCompletedThisOperationCycle)
+      entry.debounce = 0
+      entries[i] = entry
+    }
+    needsSaving = true
+  }
+
+  // MARK: ClearDiagnosticInformation
+
+  /// Clears every DTC (group 0xFFFFFF) or the one DTC `group`; false when `group` is neither.
+  @discardableResult
+  public mutating func clear(group: UInt32) -> Bool {
+    if group == 0xFF_FFFF {
+      for i in 0..<count { entries[i].clear() }
+    } else {
+      guard let i = index(of: group) else { return false }
+      entries[i].clear()
+    }
+    needsSaving = true
+    return true
+  }
+
+  // MARK: Non-volatile record
+
+  /// Writes the record (`recordSize` bytes from `offset`): header "KD", version, DTC count,
+  /// one entry per DTC, CRC-32/ISO-HDLC over all of it. False when the store refused a byte.
+  @discardableResult
+  public mutating func save(to store: inout some NonVolatileStore, at offset: Int) -> Bool {
+    var writer = RecordWriter(offset: offset)
+    writer.put(0x4B, &store)
+    writer.put(0x44, &store)
+    writer.put(DTCManager.recordVersion, &store)
+    writer.put(UInt8(truncatingIfNeeded: count), &store)
+    for i in 0..<DTCManager.capacity {
+      let entry = entries[i]
+      let number = i < count ? entry.definition.number : 0
+      writer.put(UInt8(truncatingIfNeeded: number &>> 16), &store)
+      writer.put(UInt8(truncatingIfNeeded: number &>> 8), &store)
+      writer.put(UInt8(truncatingIfNeeded: number), &store)
+      writer.put(entry.status.rawValue, &store)
+      writer.put(entry.failedCycles, &store)
+      writer.put(entry.failureFreeCycles, &store)
+      writer.put(entry.occurrences, &store)
+      writer.put(entry.hasFreezeFrame ? 1 : 0, &store)
+      for s in 0..<FreezeFrame.signalCount {
+        writer.put(u32: entry.freezeFrame.signals[s].bitPattern, &store)
+      }
+    }
+    writer.put(u32: writer.crc.finish(), &store)
+    if writer.isComplete { needsSaving = false }
+    return writer.isComplete
+  }
+
+  /// Reads the record back into the table's rows, matched by DTC number (rows the record
+  /// does not know keep their cleared state). A record with a wrong header, version or CRC
+  /// is ignored and every DTC keeps its clean default; returns whether the record was used.
+  @discardableResult
+  public mutating func restore(from store: some NonVolatileStore, at offset: Int) -> Bool {
+    let size = DTCManager.recordSize
+    guard offset >= 0, offset + size <= store.capacity else { return false }
+    var crc = CRC32ISOHDLC()
+    for k in 0..<(size - 4) { crc.update(store.read(at: offset + k)) }
+    let stored = RecordWriter.u32(store, offset + size - 4)
+    guard crc.finish() == stored, store.read(at: offset) == 0x4B,
+      store.read(at: offset + 1) == 0x44, store.read(at: offset + 2) == DTCManager.recordVersion,
+      Int(store.read(at: offset + 3)) <= DTCManager.capacity
+    else { return false }
+    let recorded = Int(store.read(at: offset + 3))
+    for r in 0..<recorded {
+      let base = offset + DTCManager.recordHeaderSize + r * DTCManager.recordEntrySize
+      let number =
+        UInt32(store.read(at: base)) &<< 16 | UInt32(store.read(at: base + 1)) &<< 8
+        | UInt32(store.read(at: base + 2))
+      guard let i = index(of: number) else { continue }
+      entries[i].status = DTCStatus(rawValue: store.read(at: base + 3))
+      entries[i].failedCycles = store.read(at: base + 4)
+      entries[i].failureFreeCycles = store.read(at: base + 5)
+      entries[i].occurrences = store.read(at: base + 6)
+      entries[i].hasFreezeFrame = store.read(at: base + 7) == 1
+      for s in 0..<FreezeFrame.signalCount {
+        entries[i].freezeFrame.signals[s] = Float(
+          bitPattern: RecordWriter.u32(store, base + 8 + 4 * s))
+      }
+      entries[i].debounce = 0
+    }
+    needsSaving = false
+    return true
+  }
+}
+
+/// Sequential big-endian writes into a non-volatile store with a running CRC-32.
+struct RecordWriter {
+  var offset: Int
+  var crc = CRC32ISOHDLC()
+  var isComplete = true
+
+  init(offset: Int) { self.offset = offset }
+
+  mutating func put(_ byte: UInt8, _ store: inout some NonVolatileStore) {
+    crc.update(byte)
+    if !store.write(byte, at: offset) { isComplete = false }
+    offset += 1
+  }
+
+  mutating func put(u32 value: UInt32, _ store: inout some NonVolatileStore) {
+    put(UInt8(truncatingIfNeeded: value &>> 24), &store)
+    put(UInt8(truncatingIfNeeded: value &>> 16), &store)
+    put(UInt8(truncatingIfNeeded: value &>> 8), &store)
+    put(UInt8(truncatingIfNeeded: value), &store)
+  }
+
+  static func u32(_ store: some NonVolatileStore, _ offset: Int) -> UInt32 {
+    UInt32(store.read(at: offset)) &<< 24 | UInt32(store.read(at: offset + 1)) &<< 16
+      | UInt32(store.read(at: offset + 2)) &<< 8 | UInt32(store.read(at: offset + 3))
+  }
+}
