@@ -34,6 +34,9 @@ public struct DTCDefinition: Sendable {
   public var passThreshold: Int16
   public var stepUp: Int16
   public var stepDown: Int16
+  /// A sample against the counter's sign restarts counting from 0 (AUTOSAR Dem "jump up" /
+  /// "jump down"), so one passing sample does not delay the next failure's detection.
+  public var jumpsToZeroOnReversal: Bool
   /// Operation cycles with a failure before the DTC is confirmed (1 = at the first failure).
   public var confirmationCycles: UInt8
   /// Failure-free operation cycles (test completed and passed) after which a confirmed DTC
@@ -45,7 +48,7 @@ public struct DTCDefinition: Sendable {
 
   public init(
     number: UInt32, failThreshold: Int16 = 3, passThreshold: Int16 = -3, stepUp: Int16 = 1,
-    stepDown: Int16 = 1, confirmationCycles: UInt8 = 1, agingCycles: UInt8 = 40,
+    stepDown: Int16 = 1, jumpsToZeroOnReversal: Bool = true, confirmationCycles: UInt8 = 1, agingCycles: UInt8 = 40,
     healingCycles: UInt8 = 3, requestsWarningIndicator: Bool = false
   ) {
     self.number = number & 0xFF_FFFF
@@ -53,6 +56,7 @@ public struct DTCDefinition: Sendable {
     self.passThreshold = min(passThreshold, -1)
     self.stepUp = max(stepUp, 1)
     self.stepDown = max(stepDown, 1)
+    self.jumpsToZeroOnReversal = jumpsToZeroOnReversal
     self.confirmationCycles = max(confirmationCycles, 1)
     self.agingCycles = max(agingCycles, 1)
     self.healingCycles = max(healingCycles, 1)
@@ -201,8 +205,10 @@ public struct DTCManager: Sendable {
   public mutating func report(_ number: UInt32, failed: Bool, freezeFrame: FreezeFrame) {
     guard isSettingEnabled, let i = index(of: number) else { return }
     let definition = entries[i].definition
+    var start = Int(entries[i].debounce)
+    if definition.jumpsToZeroOnReversal, failed ? start < 0 : start > 0 { start = 0 }
     if failed {
-      let counter = Int(entries[i].debounce) + Int(definition.stepUp)
+      let counter = start + Int(definition.stepUp)
       if counter >= Int(definition.failThreshold) {
         entries[i].debounce = definition.failThreshold
         qualifyFailed(i, freezeFrame)
@@ -210,7 +216,7 @@ public struct DTCManager: Sendable {
         entries[i].debounce = Int16(counter)
       }
     } else {
-      let counter = Int(entries[i].debounce) - Int(definition.stepDown)
+      let counter = start - Int(definition.stepDown)
       if counter <= Int(definition.passThreshold) {
         entries[i].debounce = definition.passThreshold
         qualifyPassed(i)
