@@ -44,15 +44,22 @@ public struct DiagnosticServerConfiguration: Sendable {
 
 /// What `restore` found in the non-volatile store.
 public struct DiagnosticRestoreResult: Equatable, Sendable {
-  /// The security record was valid (else the attempt counter starts at its maximum).
-  public var securityRecordValid: Bool
+  /// The security record: valid, erased (all 0xFF: a new ECU, the counter starts at 0) or
+  /// corrupt (the counter starts at its maximum).
+  public var securityRecord: DiagnosticRecordState
   /// The DTC record was valid (else every DTC starts cleared).
   public var dtcRecordValid: Bool
 
-  public init(securityRecordValid: Bool, dtcRecordValid: Bool) {
-    self.securityRecordValid = securityRecordValid
+  public init(securityRecord: DiagnosticRecordState, dtcRecordValid: Bool) {
+    self.securityRecord = securityRecord
     self.dtcRecordValid = dtcRecordValid
   }
+}
+
+public enum DiagnosticRecordState: Equatable, Sendable {
+  case valid
+  case erased
+  case corrupt
 }
 
 /// A complete UDS-on-CAN diagnostic server an ECU embeds: the ISO-TP endpoint on the physical
@@ -125,24 +132,33 @@ public struct DiagnosticServer<Application: DiagnosticApplication, Keys: UDSSecu
   // MARK: Persistence
 
   /// Reads the security and DTC records once at power-up and restarts the UDS server with the
-  /// persisted attempt counter (the power-up delay starts at `now_ms`). A missing or corrupt
-  /// security record counts as "attempts exhausted": cutting power while the record is written
-  /// must not reset the counter, so the full lockout delay runs from power-up.
+  /// persisted attempt counter (the power-up delay starts at `now_ms`). A corrupt security
+  /// record counts as "attempts exhausted": cutting power while the record is written must not
+  /// reset the counter, so the full lockout delay runs from power-up. An erased one (every
+  /// byte 0xFF, never written) is a new ECU and starts at 0.
   @discardableResult
   public mutating func restore(
     from store: some NonVolatileStore, now_ms: UInt32, entropy: UInt32 = 0
   ) -> DiagnosticRestoreResult {
     let base = configuration.securityRecordOffset
     var attempts = configuration.uds.maxKeyAttempts
-    var securityValid = false
+    var security = DiagnosticRecordState.corrupt
     if base >= 0, base + Self.securityRecordSize <= store.capacity {
+      var erased = true
+      for k in 0..<Self.securityRecordSize where store.read(at: base + k) != 0xFF {
+        erased = false
+      }
+      if erased {
+        security = .erased
+        attempts = 0
+      }
       var crc = CRC16IBM3740()
       for k in 0..<6 { crc.update(store.read(at: base + k)) }
       let stored = UInt16(store.read(at: base + 6)) &<< 8 | UInt16(store.read(at: base + 7))
       if crc.finish() == stored, store.read(at: base) == 0x4B, store.read(at: base + 1) == 0x53,
         store.read(at: base + 2) == 1
       {
-        securityValid = true
+        security = .valid
         attempts = store.read(at: base + 3)
         bootCount = UInt16(store.read(at: base + 4)) &<< 8 | UInt16(store.read(at: base + 5))
       }
@@ -160,7 +176,7 @@ public struct DiagnosticServer<Application: DiagnosticApplication, Keys: UDSSecu
       now_ms: now_ms)
     uds.failedKeyAttemptsChanged = true  // the boot counter changed
     bootTime_ms = now_ms
-    return DiagnosticRestoreResult(securityRecordValid: securityValid, dtcRecordValid: dtcValid)
+    return DiagnosticRestoreResult(securityRecord: security, dtcRecordValid: dtcValid)
   }
 
   /// Writes whichever record changed since the last call; cheap when nothing did. Call it
