@@ -3,6 +3,7 @@ import CoSimulation
 import ControlMath
 import MotorControl
 import Platform
+import VehicleNetwork
 
 /// Benchmark image: instructions per call of the control kernels (see Board/Benchmark.swift and
 /// the README). Each kernel takes its input from the loop index, so nothing is constant-folded,
@@ -81,6 +82,41 @@ struct BenchImage {
     sink = Float(Int(CRC32ISOHDLC.checksum(crcInput.span) & 0xFFFF))
   }
 
+  nonisolated(unsafe) static var diagnostics = DiagnosticServer(
+    configuration: .inverter, application: NoDiagnosticApplication(),
+    keys: XTEASecurityKeyAlgorithm.development, dataIdentifiers: .ecuIdentification())
+
+  /// One physically addressed TesterPresent through the whole server: ISO-TP reception,
+  /// dispatch, response built and its single frame handed out.
+  @inline(never) static func udsTesterPresentKernel(_ i: UInt32) {
+    var request = CANFrame(id: 0x7E0, length: 8, data: .init(repeating: 0xCC))
+    request.data[0] = 0x02
+    request.data[1] = 0x3E
+    request.data[2] = 0x00
+    diagnostics.receive(request, now_ms: i)
+    var bytes = 0
+    while let frame = diagnostics.poll(now_ms: i) { bytes += Int(frame.length) }
+    sink = Float(bytes)
+  }
+
+  nonisolated(unsafe) static var dtcs: DTCManager = {
+    var table = DTCManager()
+    for n in 0..<DTCManager.capacity { try? table.add(DTCDefinition(number: UInt32(n) + 1)) }
+    return table
+  }()
+
+  /// One debounce sample of the last of 16 DTCs (the longest table search).
+  @inline(never) static func dtcReportKernel(_ i: UInt32) {
+    dtcs.report(
+      UInt32(DTCManager.capacity), failed: i & 4 == 0,
+      freezeFrame: FreezeFrame(signals: .init(repeating: input(i, range: 1))))
+    sink = Float(Int(i & 3))
+  }
+
+  @inline(never) static func xteaKeyKernel(_ i: UInt32) {
+    sink = Float(Int(XTEASecurityKeyAlgorithm.development.key(seed: i, level: 1) & 0xFFFF))
+  }
+
   static func main() {
     Console.start()
     Board.printBanner(ecu: "bench", resetCause: Board.takeResetCause())
@@ -104,6 +140,13 @@ struct BenchImage {
     Benchmark.report(
       "cosim_encode_inverter_actuation", kernelTicks: Benchmark.ticks(encodeActuationKernel),
       baselineTicks: base)
+    Benchmark.report(
+      "uds_tester_present_roundtrip", kernelTicks: Benchmark.ticks(udsTesterPresentKernel),
+      baselineTicks: base)
+    Benchmark.report(
+      "dtc_report_sample", kernelTicks: Benchmark.ticks(dtcReportKernel), baselineTicks: base)
+    Benchmark.report(
+      "xtea_security_key", kernelTicks: Benchmark.ticks(xteaKeyKernel), baselineTicks: base)
     Board.exit(.success)
   }
 }

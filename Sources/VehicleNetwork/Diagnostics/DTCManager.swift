@@ -157,41 +157,52 @@ public struct DTCManager: Sendable {
     count += 1
   }
 
+  // Reads go through one Span: subscripting the InlineArray in a non-mutating method copied
+  // the whole table per read on Cortex-M (measured: 14 193 instructions per report).
   public func index(of number: UInt32) -> Int? {
-    for i in 0..<count where entries[i].definition.number == number { return i }
+    DTCManager.find(number, in: entries.span, count: count)
+  }
+
+  /// Mutating methods search through this: calling the non-mutating `index(of:)` from them
+  /// copied the whole manager (904 bytes) per call on Cortex-M.
+  private static func find(_ number: UInt32, in rows: Span<DTCEntry>, count: Int) -> Int? {
+    for i in 0..<count where rows[i].definition.number == number { return i }
     return nil
   }
 
   /// The DTC number of row `index`.
-  public func number(at index: Int) -> UInt32 { entries[index].definition.number }
+  public func number(at index: Int) -> UInt32 { entries.span[index].definition.number }
 
   /// The status byte of `number`, nil when the table has no such DTC.
   public func status(of number: UInt32) -> DTCStatus? {
     guard let i = index(of: number) else { return nil }
-    return entries[i].status
+    return entries.span[i].status
   }
 
-  public func status(at index: Int) -> DTCStatus { entries[index].status }
+  public func status(at index: Int) -> DTCStatus { entries.span[index].status }
 
   /// The freeze frame captured at the first failure since the last clear, if any.
   public func freezeFrame(of number: UInt32) -> FreezeFrame? {
-    guard let i = index(of: number), entries[i].hasFreezeFrame else { return nil }
-    return entries[i].freezeFrame
+    guard let i = index(of: number), entries.span[i].hasFreezeFrame else { return nil }
+    return entries.span[i].freezeFrame
   }
 
   /// Occurrence counter (extended data record 0x01).
-  public func occurrences(at index: Int) -> UInt8 { entries[index].occurrences }
+  public func occurrences(at index: Int) -> UInt8 { entries.span[index].occurrences }
 
   /// Failure-free cycles since the last failure (extended data record 0x02, aging counter).
-  public func failureFreeCycles(at index: Int) -> UInt8 { entries[index].failureFreeCycles }
+  public func failureFreeCycles(at index: Int) -> UInt8 {
+    entries.span[index].failureFreeCycles
+  }
 
-  func hasFreezeFrame(at index: Int) -> Bool { entries[index].hasFreezeFrame }
-  func freezeFrame(at index: Int) -> FreezeFrame { entries[index].freezeFrame }
+  func hasFreezeFrame(at index: Int) -> Bool { entries.span[index].hasFreezeFrame }
+  func freezeFrame(at index: Int) -> FreezeFrame { entries.span[index].freezeFrame }
 
   /// DTCs whose status has any bit of `mask` set (ISO 14229-1: status & mask != 0).
   public func count(matching mask: UInt8) -> Int {
+    let rows = entries.span
     var matches = 0
-    for i in 0..<count where entries[i].status.rawValue & mask & DTCManager.availabilityMask != 0 {
+    for i in 0..<count where rows[i].status.rawValue & mask & DTCManager.availabilityMask != 0 {
       matches += 1
     }
     return matches
@@ -203,65 +214,74 @@ public struct DTCManager: Sendable {
   /// samples into a qualified result; `freezeFrame` is captured at the first qualified
   /// failure. Unknown numbers and samples while DTC setting is off are ignored.
   public mutating func report(_ number: UInt32, failed: Bool, freezeFrame: FreezeFrame) {
-    guard isSettingEnabled, let i = index(of: number) else { return }
-    let definition = entries[i].definition
-    var start = Int(entries[i].debounce)
+    guard isSettingEnabled, let i = DTCManager.find(number, in: entries.span, count: count)
+    else { return }
+    // One entry is read, changed locally and written back once: element-wise writes into the
+    // InlineArray cost a copy of the table each on Cortex-M.
+    var entry = entries.span[i]
+    let definition = entry.definition
+    var start = Int(entry.debounce)
     if definition.jumpsToZeroOnReversal, failed ? start < 0 : start > 0 { start = 0 }
+    var changed: Bool
     if failed {
       let counter = start + Int(definition.stepUp)
       if counter >= Int(definition.failThreshold) {
-        entries[i].debounce = definition.failThreshold
-        qualifyFailed(i, freezeFrame)
+        entry.debounce = definition.failThreshold
+        changed = DTCManager.qualifyFailed(&entry, freezeFrame)
       } else {
-        entries[i].debounce = Int16(counter)
+        entry.debounce = Int16(counter)
+        changed = false
       }
     } else {
       let counter = start - Int(definition.stepDown)
       if counter <= Int(definition.passThreshold) {
-        entries[i].debounce = definition.passThreshold
-        qualifyPassed(i)
+        entry.debounce = definition.passThreshold
+        changed = DTCManager.qualifyPassed(&entry)
       } else {
-        entries[i].debounce = Int16(counter)
+        entry.debounce = Int16(counter)
+        changed = false
       }
     }
+    var rows = entries.mutableSpan
+    rows[i] = entry
+    if changed { needsSaving = true }
   }
 
-  private mutating func qualifyFailed(_ i: Int, _ freezeFrame: FreezeFrame) {
-    let before = entries[i]
-    var status = before.status
+  /// Returns whether anything the record keeps changed.
+  private static func qualifyFailed(_ entry: inout DTCEntry, _ freezeFrame: FreezeFrame) -> Bool
+  {
+    let before = entry.status
+    let occurrences = entry.occurrences
+    let hadFreezeFrame = entry.hasFreezeFrame
+    var status = before
     if !status.contains(.testFailed) {
-      entries[i].occurrences = before.occurrences == 255 ? 255 : before.occurrences + 1
+      entry.occurrences = occurrences == 255 ? 255 : occurrences + 1
     }
     if !status.contains(.testFailedThisOperationCycle) {
-      entries[i].failedCycles = before.failedCycles == 255 ? 255 : before.failedCycles + 1
+      entry.failedCycles = entry.failedCycles == 255 ? 255 : entry.failedCycles + 1
     }
-    if !before.hasFreezeFrame {
-      entries[i].hasFreezeFrame = true
-      entries[i].freezeFrame = freezeFrame
+    if !hadFreezeFrame {
+      entry.hasFreezeFrame = true
+      entry.freezeFrame = freezeFrame
     }
-    entries[i].failureFreeCycles = 0
+    entry.failureFreeCycles = 0
     status.insert(
       DTCStatus(rawValue: 0x01 | 0x02 | 0x04 | DTCStatus.testFailedSinceLastClear.rawValue))
     status.remove(DTCStatus(rawValue: 0x10 | 0x40))
-    if entries[i].failedCycles >= before.definition.confirmationCycles {
+    if entry.failedCycles >= entry.definition.confirmationCycles {
       status.insert(.confirmedDTC)
-      if before.definition.requestsWarningIndicator { status.insert(.warningIndicatorRequested) }
+      if entry.definition.requestsWarningIndicator { status.insert(.warningIndicatorRequested) }
     }
-    entries[i].status = status
-    if status != before.status || !before.hasFreezeFrame
-      || entries[i].occurrences != before.occurrences
-    {
-      needsSaving = true
-    }
+    entry.status = status
+    return status != before || !hadFreezeFrame || entry.occurrences != occurrences
   }
 
-  private mutating func qualifyPassed(_ i: Int) {
-    var status = entries[i].status
+  private static func qualifyPassed(_ entry: inout DTCEntry) -> Bool {
+    var status = entry.status
     status.remove(DTCStatus(rawValue: 0x01 | 0x10 | 0x40))
-    if status != entries[i].status {
-      entries[i].status = status
-      needsSaving = true
-    }
+    guard status != entry.status else { return false }
+    entry.status = status
+    return true
   }
 
   /// Ends the current operation cycle and starts the next (ignition or wake-up cycle; the ECU
@@ -302,7 +322,7 @@ public struct DTCManager: Sendable {
     if group == 0xFF_FFFF {
       for i in 0..<count { entries[i].clear() }
     } else {
-      guard let i = index(of: group) else { return false }
+      guard let i = DTCManager.find(group, in: entries.span, count: count) else { return false }
       entries[i].clear()
     }
     needsSaving = true

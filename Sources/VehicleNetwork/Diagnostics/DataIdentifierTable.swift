@@ -56,8 +56,11 @@ public struct DataIdentifierTable: Sendable {
     count += 1
   }
 
+  // Reads go through one Span: subscripting the InlineArray in a non-mutating method copied
+  // the whole table per read on Cortex-M.
   func index(of id: UInt16) -> Int? {
-    for i in 0..<count where entries[i].id == id { return i }
+    let rows = entries.span
+    for i in 0..<count where rows[i].id == id { return i }
     return nil
   }
 
@@ -84,7 +87,14 @@ public struct DataIdentifierTable: Sendable {
     for k in 0..<entries[i].length { storage[offsets[i] + k] = request[offset + k] }
   }
 
-  func entry(at i: Int) -> DataIdentifier { entries[i] }
+  func entry(at i: Int) -> DataIdentifier { entries.span[i] }
 
-  func value(at i: Int, byte: Int) -> UInt8 { storage[offsets[i] + byte] }
+  func value(at i: Int, byte: Int) -> UInt8 { storage.span[offsets.span[i] + byte] }
+
+  /// Appends the whole value of row `i` to `response`.
+  func appendValue(at i: Int, to response: inout UDSResponse) {
+    let bytes = storage.span
+    let start = offsets.span[i]
+    for k in 0..<entries.span[i].length { response.append(bytes[start + k]) }
+  }
 }

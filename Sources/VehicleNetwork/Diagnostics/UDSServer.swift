@@ -457,7 +457,7 @@ public struct UDSServer<Keys: UDSSecurityKeyAlgorithm> {
         }
         response.append(request[1 + 2 * n])
         response.append(request[2 + 2 * n])
-        for k in 0..<entry.length { response.append(dataIdentifiers.value(at: i, byte: k)) }
+        dataIdentifiers.appendValue(at: i, to: &response)
         served += 1
         continue
       }

@@ -77,8 +77,9 @@ public struct UDSResponse: Sendable {
   /// Byte `index` (0 ..< count); 0 outside.
   public subscript(index: Int) -> UInt8 { index >= 0 && index < count ? bytes[index] : 0 }
 
-  /// Calls `body` with the response bytes, e.g. to hand them to the ISO-TP sender.
-  public func withBytes<Result>(_ body: (Span<UInt8>) -> Result) -> Result {
+  /// Calls `body` with the response bytes, e.g. to hand them to the ISO-TP sender. Mutating
+  /// only so that it runs in place, without a copy of the 256-byte buffer.
+  public mutating func withBytes<Result>(_ body: (Span<UInt8>) -> Result) -> Result {
     body(bytes.span.extracting(0..<count))
   }
 

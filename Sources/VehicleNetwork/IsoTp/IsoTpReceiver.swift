@@ -76,7 +76,9 @@ public struct IsoTpReceiver: Sendable {
   }
 
   /// Calls `body` with the last completed message (empty if none), without copying it.
-  public func withMessage<Result>(_ body: (Span<UInt8>) -> Result) -> Result {
+  /// Mutating only so that it runs in place: on Cortex-M a non-mutating call on a stored
+  /// receiver copied its 4 KiB buffer first.
+  public mutating func withMessage<Result>(_ body: (Span<UInt8>) -> Result) -> Result {
     body(buffer.span.extracting(0..<messageLength))
   }
 
