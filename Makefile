@@ -55,7 +55,7 @@ IMAGES      := $(ECU_IMAGES) bench $(TEST_IMAGES)
 .SECONDARY:
 
 .PHONY: FORCE help deps firmware size check-no-heap bench test test-host test-hil test-integration run \
-  debug lint clean
+  debug lint clean fuzz test-fuzz fuzz-build
 
 help:
 	@echo "make run            the main job: build both ECU images and run them on QEMU"
@@ -66,6 +66,7 @@ help:
 	@echo "make bench          instruction counts per kernel under QEMU -icount"
 	@echo "make debug ECU=inverter|bms   QEMU halted with a gdbstub, gdb-multiarch attached"
 	@echo "make lint           swift-format lint"
+	@echo "make fuzz           libFuzzer targets, FUZZ_SECONDS (60) each"
 	@echo "make deps           install the ARM toolchain, QEMU, gdb and the Python venv"
 
 # ---------------------------------------------------------------------------- dependencies
@@ -176,7 +177,7 @@ bench: firmware
 
 # ----------------------------------------------------------------------------------- tests
 
-test: test-host test-hil test-integration
+test: test-host test-hil test-integration test-fuzz
 
 test-host:
 	swift build --build-tests
@@ -188,6 +189,56 @@ test-hil: deps
 
 test-integration: firmware check-no-heap size
 	$(PYTHON) -m pytest -q Tests/Integration
+
+# ---------------------------------------------------------------------------------- fuzzing
+
+# libFuzzer targets on the host: the parsers that take bytes from the bus or the rig (ISO-TP
+# reassembly, UDS requests, co-simulation frames), compiled from the same module sources with
+# ASan and coverage. Seeds in Fuzz/corpus/<target>/; new inputs go to build/fuzz/corpus/ and
+# crashes to build/fuzz/artifacts/. `make fuzz` runs each target FUZZ_SECONDS, `make test` a
+# short bounded run (FUZZ_SMOKE_SECONDS).
+FUZZ_SECONDS       ?= 60
+FUZZ_SMOKE_SECONDS ?= 10
+FUZZ_DIR     := $(BUILD)/fuzz
+FUZZ_TARGETS := IsoTpFuzz UdsFuzz CoSimFrameFuzz
+FUZZ_MODULES := Platform ControlMath VehicleNetwork CoSimulation
+FUZZ_FLAGS   := -sanitize=fuzzer,address -parse-as-library -swift-version 6 -O -g \
+  -enable-experimental-feature Extern -use-ld=lld -I $(FUZZ_DIR)
+
+define fuzz_module_rule
+$(FUZZ_DIR)/$(1).o: $$(shell find Sources/$(1) -name '*.swift') \
+    $(foreach d,$(call modules_before,$(1),$(FUZZ_MODULES)),$(FUZZ_DIR)/$(d).o)
+	@mkdir -p $(FUZZ_DIR)
+	swiftc $$(FUZZ_FLAGS) -wmo -module-name $(1) -emit-module \
+	  -emit-module-path $(FUZZ_DIR)/$(1).swiftmodule -c $$(filter %.swift,$$^) -o $$@
+endef
+$(foreach m,$(FUZZ_MODULES),$(eval $(call fuzz_module_rule,$(m))))
+
+$(FUZZ_DIR)/%: Fuzz/%.swift $(foreach m,$(FUZZ_MODULES),$(FUZZ_DIR)/$(m).o)
+	swiftc $(FUZZ_FLAGS) -module-name $* $^ -o $@
+
+fuzz-build: $(foreach t,$(FUZZ_TARGETS),$(FUZZ_DIR)/$(t))
+
+# Runs every target for $(1) seconds and prints libFuzzer's final statistics; a crash, leak
+# or failed invariant fails the run.
+define run_fuzzers
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/artifacts; \
+	  echo "== $$t for $(1) s"; \
+	  SWIFT_BACKTRACE=enable=no $(FUZZ_DIR)/$$t -max_total_time=$(1) -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_DIR)/artifacts/$$t- $(FUZZ_DIR)/corpus/$$t Fuzz/corpus/$$t \
+	    2> $(FUZZ_DIR)/$$t.log || { tail -40 $(FUZZ_DIR)/$$t.log; exit 1; }; \
+	  grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added):' \
+	    $(FUZZ_DIR)/$$t.log; \
+	  grep -E 'cov: [0-9]+' $(FUZZ_DIR)/$$t.log | tail -1; \
+	done
+endef
+
+fuzz: fuzz-build
+	$(call run_fuzzers,$(FUZZ_SECONDS))
+
+test-fuzz: fuzz-build
+	$(call run_fuzzers,$(FUZZ_SMOKE_SECONDS))
 
 # For the build-gate tests: `make -s print-VARIABLE`.
 print-%:

@@ -19,7 +19,7 @@ public enum UDSNegativeResponseCode: UInt8, Sendable {
 
   /// ISO 14229-1: a functionally addressed request gets no negative response with these
   /// codes (the request was for some other ECU's services).
-  var isSuppressedForFunctionalRequests: Bool {
+  public var isSuppressedForFunctionalRequests: Bool {
     switch self {
     case .serviceNotSupported, .subFunctionNotSupported, .requestOutOfRange,
       .serviceNotSupportedInActiveSession, .subFunctionNotSupportedInActiveSession:
