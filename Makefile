@@ -245,7 +245,7 @@ print-%:
 	@echo $($*)
 
 lint:
-	swift-format lint --strict --recursive Package.swift Sources Tests $(BOARD_DIR)/Swift \
+	swift-format lint --strict --recursive Package.swift Sources Tests Fuzz $(BOARD_DIR)/Swift \
 	  $(BOARD_DIR)/Images
 
 clean:

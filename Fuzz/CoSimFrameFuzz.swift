@@ -18,7 +18,9 @@ public func coSimFrameFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     buffer.bytes[0] = FrameFormat.magic.0
     buffer.bytes[1] = FrameFormat.magic.1
     buffer.bytes[2] = FrameFormat.version
-    buffer.bytes[3] = input[0] & 2 == 0 ? FrameKind.inverterSample.rawValue
+    buffer.bytes[3] =
+      input[0] & 2 == 0
+      ? FrameKind.inverterSample.rawValue
       : FrameKind.batterySample.rawValue
     buffer.finish()
   }

@@ -67,8 +67,7 @@ private func makeDTCs() -> DTCManager {
   return dtcs
 }
 
-private func check(_ response: UDSResponse, request: UnsafeBufferPointer<UInt8>, functional: Bool)
-{
+private func check(_ response: UDSResponse, request: UnsafeBufferPointer<UInt8>, functional: Bool) {
   guard !response.isEmpty else { return }
   precondition(response.count <= UDSResponse.capacity, "response too long")
   if response[0] == 0x7F {

@@ -17,7 +17,9 @@ private func frame(_ base: Float) -> FreezeFrame {
   return frame
 }
 
-private func fail(_ dtcs: inout DTCManager, _ number: UInt32 = dtcA, times: Int = 1, signals ff: Float = 0) {
+private func fail(
+  _ dtcs: inout DTCManager, _ number: UInt32 = dtcA, times: Int = 1, signals ff: Float = 0
+) {
   for _ in 0..<times { dtcs.report(number, failed: true, freezeFrame: frame(ff)) }
 }
 

@@ -151,7 +151,10 @@ func negative(_ service: UInt8, _ code: UDSNegativeResponseCode) -> [UInt8] {
 }
 
 func bigEndian(_ value: UInt32) -> [UInt8] {
-  [UInt8(value >> 24), UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF)]
+  [
+    UInt8(value >> 24), UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF),
+    UInt8(value & 0xFF),
+  ]
 }
 
 /// Requests a seed and answers it with the development key: the tester's side of 0x27.

@@ -82,7 +82,8 @@ private let nrcTable: [NRCCase] = [
   row(.defaultLocked, [0x19, 0x82, 0xFF], .negative(.subFunctionNotSupported)),
   row(.defaultLocked, [0x19, 0x02], .negative(.incorrectMessageLengthOrInvalidFormat)),
   row(.defaultLocked, [0x19, 0x02, 0xFF, 0x00], .negative(.incorrectMessageLengthOrInvalidFormat)),
-  row(.defaultLocked, [0x19, 0x04] + overcurrent, .negative(.incorrectMessageLengthOrInvalidFormat)),
+  row(
+    .defaultLocked, [0x19, 0x04] + overcurrent, .negative(.incorrectMessageLengthOrInvalidFormat)),
   row(.defaultLocked, [0x19, 0x04, 0x12, 0x34, 0x56, 0x01], .negative(.requestOutOfRange)),
   row(.defaultLocked, [0x19, 0x04] + overcurrent + [0x05], .negative(.requestOutOfRange)),
   row(.defaultLocked, [0x19, 0x06] + overcurrent + [0x05], .negative(.requestOutOfRange)),
@@ -101,7 +102,8 @@ private let nrcTable: [NRCCase] = [
   row(.programmingLocked, [0x22, 0x01, 0x01], .positive),
   // 0x2E WriteDataByIdentifier: length, then session (0x31), then security (0x33).
   row(.extendedUnlocked, [0x2E, 0xF1, 0x90], .negative(.incorrectMessageLengthOrInvalidFormat)),
-  row(.extendedUnlocked, [0x2E, 0xF1, 0x90, 0x41], .negative(.incorrectMessageLengthOrInvalidFormat)),
+  row(
+    .extendedUnlocked, [0x2E, 0xF1, 0x90, 0x41], .negative(.incorrectMessageLengthOrInvalidFormat)),
   row(.defaultLocked, vinWrite, .negative(.requestOutOfRange)),
   row(.programmingLocked, vinWrite, .negative(.requestOutOfRange)),
   row(.extendedLocked, vinWrite, .negative(.securityAccessDenied)),
@@ -139,7 +141,8 @@ private let nrcTable: [NRCCase] = [
   row(.extendedUnlocked, [0x31, 0x01, 0xFF, 0x00], .positive),
   row(.extendedUnlocked, [0x31, 0x03, 0xFF, 0x00], .negative(.requestSequenceError)),
   row(.extendedLocked, [0x31, 0x01, 0xFF, 0x01, 0x99], .negative(.requestOutOfRange)),
-  row(.extendedLocked, [0x31, 0x01, 0xFF, 0x01], .negative(.incorrectMessageLengthOrInvalidFormat)),
+  row(
+    .extendedLocked, [0x31, 0x01, 0xFF, 0x01], .negative(.incorrectMessageLengthOrInvalidFormat)),
   row(.extendedLocked, [0x31, 0x01, 0xFF, 0x01, 0x05], .positive),
   row(.extendedLocked, [0x31, 0x81, 0xFF, 0x01, 0x05], .noResponse),
   // 0x3E TesterPresent.

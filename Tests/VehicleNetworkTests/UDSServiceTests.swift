@@ -75,7 +75,8 @@ import Testing
   var ecu = FakeECU()
   var server = makeUDSServer(bootDelay_ms: 1000, now_ms: 500)
   send(&server, [0x10, 0x03], &ecu, at: 600)
-  #expect(send(&server, [0x27, 0x01], &ecu, at: 1499) == negative(0x27, .requiredTimeDelayNotExpired))
+  #expect(
+    send(&server, [0x27, 0x01], &ecu, at: 1499) == negative(0x27, .requiredTimeDelayNotExpired))
   #expect(send(&server, [0x27, 0x01], &ecu, at: 1500).first == 0x67)
 }
 
@@ -85,7 +86,8 @@ import Testing
   send(&server, [0x10, 0x03], &ecu, at: 0)
   send(&server, [0x3E, 0x80], &ecu, at: 4000)
   send(&server, [0x3E, 0x80], &ecu, at: 8000)
-  #expect(send(&server, [0x27, 0x01], &ecu, at: 9999) == negative(0x27, .requiredTimeDelayNotExpired))
+  #expect(
+    send(&server, [0x27, 0x01], &ecu, at: 9999) == negative(0x27, .requiredTimeDelayNotExpired))
   #expect(send(&server, [0x27, 0x01], &ecu, at: 10_000).first == 0x67)
 }
 
@@ -103,7 +105,8 @@ import Testing
   #expect(server.isSecurityDelayActive)
   send(&server, [0x3E, 0x80], &ecu, at: 4000)
   send(&server, [0x3E, 0x80], &ecu, at: 8000)
-  #expect(send(&server, [0x27, 0x01], &ecu, at: 10_299) == negative(0x27, .requiredTimeDelayNotExpired))
+  #expect(
+    send(&server, [0x27, 0x01], &ecu, at: 10_299) == negative(0x27, .requiredTimeDelayNotExpired))
   #expect(send(&server, [0x27, 0x01], &ecu, at: 10_300).first == 0x67)
 }
 
@@ -115,7 +118,8 @@ import Testing
   send(&server, [0x27, 0x02, 0, 0, 0, 0], &ecu, at: 1000)
   send(&server, [0x27, 0x01], &ecu, at: 1000)
   send(&server, [0x27, 0x02, 0, 0, 0, 0], &ecu, at: 1000)
-  #expect(send(&server, [0x27, 0x01], &ecu, at: 1001) == negative(0x27, .requiredTimeDelayNotExpired))
+  #expect(
+    send(&server, [0x27, 0x01], &ecu, at: 1001) == negative(0x27, .requiredTimeDelayNotExpired))
 }
 
 @Test func afterTheLockoutOneMoreWrongKeyLocksOutAgain() {
@@ -159,11 +163,15 @@ private func referenceXTEA(_ v: (UInt64, UInt64), _ k: [UInt64]) -> (UInt64, UIn
   var sum: UInt64 = 0
   let mask: UInt64 = 0xFFFF_FFFF
   for _ in 0..<32 {
-    v0 = (v0 + ((((v1 << 4) & mask ^ (v1 >> 5)) + v1) & mask ^ ((sum + k[Int(sum & 3)]) & mask)))
+    v0 =
+      (v0 + ((((v1 << 4) & mask ^ (v1 >> 5)) + v1) & mask ^ ((sum + k[Int(sum & 3)]) & mask)))
       & mask
     sum = (sum + 0x9E37_79B9) & mask
-    v1 = (v1 + ((((v0 << 4) & mask ^ (v0 >> 5)) + v0) & mask
-      ^ ((sum + k[Int((sum >> 11) & 3)]) & mask))) & mask
+    v1 =
+      (v1
+        + ((((v0 << 4) & mask ^ (v0 >> 5)) + v0) & mask
+          ^ ((sum + k[Int((sum >> 11) & 3)]) & mask)))
+      & mask
   }
   return (v0, v1)
 }
@@ -321,7 +329,9 @@ private func failOvercurrent(_ server: inout TestServer, signals: Float = 1) {
   #expect(send(&server, [0x19, 0x04, 0x0A, 0x1B, 0x00, 0xFF], &ecu) == expected)
   // No failure yet: DTC and status, no record.
   #expect(
-    send(&server, [0x19, 0x04, 0x0A, 0x2C, 0x00, 0x01], &ecu) == [0x59, 0x04, 0x0A, 0x2C, 0x00, 0x50])
+    send(&server, [0x19, 0x04, 0x0A, 0x2C, 0x00, 0x01], &ecu) == [
+      0x59, 0x04, 0x0A, 0x2C, 0x00, 0x50,
+    ])
 }
 
 @Test func extendedDataRecordsAreOccurrenceAndAgingCounters() {
@@ -345,4 +355,10 @@ private func failOvercurrent(_ server: inout TestServer, signals: Float = 1) {
   #expect(send(&server, [0x14, 0xFF, 0xFF, 0xFF], &ecu) == [0x54])
   #expect(server.dtcs.status(of: dtcOvercurrent) == .cleared)
   #expect(server.dtcs.freezeFrame(of: dtcOvercurrent) == nil)
+}
+
+/// The worked example in docs/diagnostics.md, computed with the Python snippet given there.
+@Test func developmentKeyOfSeed12345678AtLevel1IsA792D9D9() {
+  #expect(XTEASecurityKeyAlgorithm.development.key(seed: 0x1234_5678, level: 1) == 0xA792_D9D9)
+  #expect(XTEASecurityKeyAlgorithm.development.key(seed: 0xDEAD_BEEF, level: 1) == 0xBDBB_46D8)
 }

@@ -48,7 +48,8 @@ public struct DTCDefinition: Sendable {
 
   public init(
     number: UInt32, failThreshold: Int16 = 3, passThreshold: Int16 = -3, stepUp: Int16 = 1,
-    stepDown: Int16 = 1, jumpsToZeroOnReversal: Bool = true, confirmationCycles: UInt8 = 1, agingCycles: UInt8 = 40,
+    stepDown: Int16 = 1, jumpsToZeroOnReversal: Bool = true, confirmationCycles: UInt8 = 1,
+    agingCycles: UInt8 = 40,
     healingCycles: UInt8 = 3, requestsWarningIndicator: Bool = false
   ) {
     self.number = number & 0xFF_FFFF
@@ -248,8 +249,7 @@ public struct DTCManager: Sendable {
   }
 
   /// Returns whether anything the record keeps changed.
-  private static func qualifyFailed(_ entry: inout DTCEntry, _ freezeFrame: FreezeFrame) -> Bool
-  {
+  private static func qualifyFailed(_ entry: inout DTCEntry, _ freezeFrame: FreezeFrame) -> Bool {
     let before = entry.status
     let occurrences = entry.occurrences
     let hadFreezeFrame = entry.hasFreezeFrame

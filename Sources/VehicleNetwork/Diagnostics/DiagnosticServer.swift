@@ -82,8 +82,7 @@ public enum DiagnosticRecordState: Equatable, Sendable {
 ///     while let frame = diagnostics.poll(now_ms: now) { can.transmit(frame) }
 ///     diagnostics.persist(into: &store)
 ///     if let reset = diagnostics.takeResetRequest() { /* reset the MCU */ }
-public struct DiagnosticServer<Application: DiagnosticApplication, Keys: UDSSecurityKeyAlgorithm>
-{
+public struct DiagnosticServer<Application: DiagnosticApplication, Keys: UDSSecurityKeyAlgorithm> {
   public static var outboxCapacity: Int { 4 }
   static var securityRecordSize: Int { 8 }
 
@@ -123,10 +122,11 @@ public struct DiagnosticServer<Application: DiagnosticApplication, Keys: UDSSecu
       seedEntropy: seedEntropy, dtcs: dtcs, now_ms: now_ms)
   }
 
-  /// The DTC manager (report test results and operation cycles through it).
+  /// The DTC manager (report test results and operation cycles through it). Accessed in
+  /// place: a get/set pair would copy the whole table twice per report.
   public var dtcs: DTCManager {
-    get { uds.dtcs }
-    set { uds.dtcs = newValue }
+    _read { yield uds.dtcs }
+    _modify { yield &uds.dtcs }
   }
 
   // MARK: Persistence

@@ -174,7 +174,8 @@ public struct UDSServer<Keys: UDSSecurityKeyAlgorithm> {
     response: inout UDSResponse
   ) {
     var none = NoDiagnosticApplication()
-    handle(request, isFunctional: isFunctional, now_ms: now_ms, application: &none,
+    handle(
+      request, isFunctional: isFunctional, now_ms: now_ms, application: &none,
       response: &response)
   }
 
