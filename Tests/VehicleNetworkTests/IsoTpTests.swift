@@ -546,3 +546,21 @@ private func transfer(
   #expect(endpoint.sender.counters.messagesSent > 0)
   #expect(endpoint.receiver.counters.waitsSent > 0)
 }
+
+// MARK: - Bounded buffers
+
+@Test func boundedSenderRefusesMessagesLongerThanIts64ByteBuffer() {
+  var sender = BoundedIsoTpSender<64>(configuration: ecuConfig)
+  #expect(throws: IsoTpSendError.invalidLength) {
+    try sender.send(pattern(65).span, now_ms: 0)
+  }
+  #expect(throws: Never.self) { try sender.send(pattern(64).span, now_ms: 0) }
+}
+
+@Test func boundedReceiverRefusesFirstFramesBeyondIts64ByteBuffer() {
+  var receiver = BoundedIsoTpReceiver<64>(configuration: ecuConfig)
+  let refused = receiver.receive(frame(0x7E0, [0x10, 65, 1, 2, 3, 4, 5, 6]), now_ms: 0)
+  #expect(refused == .sendFlowControl(frame(0x7E8, [0x32, 0, 0, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC])))
+  let accepted = receiver.receive(frame(0x7E0, [0x10, 64, 1, 2, 3, 4, 5, 6]), now_ms: 0)
+  #expect(accepted == .sendFlowControl(frame(0x7E8, [0x30, 0, 0, 0xCC, 0xCC, 0xCC, 0xCC, 0xCC])))
+}

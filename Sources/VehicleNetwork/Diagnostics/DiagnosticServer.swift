@@ -89,7 +89,10 @@ public struct DiagnosticServer<Application: DiagnosticApplication, Keys: UDSSecu
   public let configuration: DiagnosticServerConfiguration
   public var application: Application
   public var uds: UDSServer<Keys>
-  public private(set) var endpoint: IsoTpEndpoint
+  /// 512-byte buffers: the longest request served is a 0x2E of the largest table row (3 +
+  /// 256 bytes), the longest response `UDSResponse.capacity` (256); a longer first frame is
+  /// refused with flow status overflow. 1 KiB of RAM instead of 8 KiB at the full ISO-TP size.
+  public private(set) var endpoint: BoundedIsoTpEndpoint<512>
   /// Responses that could not be queued because the sender was still busy and the next one
   /// replaced them (a tester waits for each response, so this counts protocol violations).
   public private(set) var responsesDropped: UInt32 = 0
@@ -116,7 +119,7 @@ public struct DiagnosticServer<Application: DiagnosticApplication, Keys: UDSSecu
     self.application = application
     self.keys = keys
     self.bootTime_ms = now_ms
-    self.endpoint = IsoTpEndpoint(configuration: configuration.isoTp)
+    self.endpoint = BoundedIsoTpEndpoint(configuration: configuration.isoTp)
     self.uds = UDSServer(
       configuration: configuration.uds, keys: keys, dataIdentifiers: dataIdentifiers,
       seedEntropy: seedEntropy, dtcs: dtcs, now_ms: now_ms)

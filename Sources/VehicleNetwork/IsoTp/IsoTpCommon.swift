@@ -118,6 +118,7 @@ public struct IsoTpConfiguration: Sendable {
   }
 }
 
-/// Message storage of one direction: `IsoTp.maxMessageLength` bytes (an InlineArray count
-/// must be a literal).
-typealias IsoTpBuffer = [4095 of UInt8]
+/// The full-size ISO-TP types: 4095-byte buffers, every message the 12-bit length allows.
+public typealias IsoTpReceiver = BoundedIsoTpReceiver<4095>
+public typealias IsoTpSender = BoundedIsoTpSender<4095>
+public typealias IsoTpEndpoint = BoundedIsoTpEndpoint<4095>

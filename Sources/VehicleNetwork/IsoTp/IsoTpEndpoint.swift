@@ -4,13 +4,13 @@ import Platform
 /// identifiers, so an ECU receives requests and sends responses (and a tester the reverse).
 /// Flow controls arriving on the receive identifier go to the sender, everything else to the
 /// receiver.
-public struct IsoTpEndpoint: Sendable {
-  public var receiver: IsoTpReceiver
-  public var sender: IsoTpSender
+public struct BoundedIsoTpEndpoint<let bufferSize: Int>: Sendable {
+  public var receiver: BoundedIsoTpReceiver<bufferSize>
+  public var sender: BoundedIsoTpSender<bufferSize>
 
   public init(configuration: IsoTpConfiguration) {
-    receiver = IsoTpReceiver(configuration: configuration)
-    sender = IsoTpSender(configuration: configuration)
+    receiver = BoundedIsoTpReceiver(configuration: configuration)
+    sender = BoundedIsoTpSender(configuration: configuration)
   }
 
   public mutating func receive(_ frame: CANFrame, now_ms: UInt32) -> IsoTpReceiveResult {

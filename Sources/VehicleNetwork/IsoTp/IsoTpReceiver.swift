@@ -43,7 +43,11 @@ public struct IsoTpReceiverCounters: Equatable, Sendable {
 /// from `poll`; once the flag clears, `poll` sends continue-to-send. After `maxWaitFrames`
 /// WAITs the reception is refused with overflow. A single frame cannot be deferred (ISO-TP
 /// has no flow control for it) and is always taken.
-public struct IsoTpReceiver: Sendable {
+///
+/// `bufferSize` bytes of storage (at most `IsoTp.maxMessageLength`): a first frame announcing
+/// more than `bufferSize` or `maxReceiveLength` is refused with overflow. A UDS server that
+/// never takes long requests saves RAM with a small one (each byte here is a byte of RAM).
+public struct BoundedIsoTpReceiver<let bufferSize: Int>: Sendable {
   public let configuration: IsoTpConfiguration
   public private(set) var counters = IsoTpReceiverCounters()
   /// True while a segmented message is being received (including while it is held off with
@@ -54,7 +58,7 @@ public struct IsoTpReceiver: Sendable {
   /// Length of the last completed message, 0 if none.
   public private(set) var messageLength = 0
 
-  private var buffer = IsoTpBuffer(repeating: 0)
+  private var buffer = [bufferSize of UInt8](repeating: 0)
   private var expectedLength = 0
   private var receivedLength = 0
   private var nextSequenceNumber: UInt8 = 0
@@ -171,7 +175,9 @@ public struct IsoTpReceiver: Sendable {
     }
     // A message that fits a single frame must not be segmented.
     guard length > IsoTp.singleFrameCapacity else { return malformed() }
-    guard length <= configuration.maxReceiveLength else { return refuse() }
+    guard length <= configuration.maxReceiveLength, length <= bufferSize else {
+      return refuse()
+    }
     startNewMessage()
     isReceiving = true
     expectedLength = length

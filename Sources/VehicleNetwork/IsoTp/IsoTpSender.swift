@@ -4,7 +4,7 @@ import Platform
 public enum IsoTpSendError: Error, Equatable, Sendable {
   /// A message is still being sent.
   case busy
-  /// Empty, or longer than `IsoTp.maxMessageLength`.
+  /// Empty, or longer than the sender's buffer (at most `IsoTp.maxMessageLength`).
   case invalidLength
 }
 
@@ -33,7 +33,10 @@ public struct IsoTpSenderCounters: Equatable, Sendable {
 /// message and returns its first frame, `receiveFlowControl` takes the peer's flow control,
 /// `poll` returns the next frame when one is due (call it until it returns nil) and runs the
 /// N_Bs timeout.
-public struct IsoTpSender: Sendable {
+///
+/// `bufferSize` bytes of storage: the longest message it sends (at most
+/// `IsoTp.maxMessageLength`).
+public struct BoundedIsoTpSender<let bufferSize: Int>: Sendable {
   public let configuration: IsoTpConfiguration
   public private(set) var counters = IsoTpSenderCounters()
 
@@ -44,7 +47,7 @@ public struct IsoTpSender: Sendable {
   }
 
   private var state = State.idle
-  private var buffer = IsoTpBuffer(repeating: 0)
+  private var buffer = [bufferSize of UInt8](repeating: 0)
   private var length = 0
   private var sentLength = 0
   private var nextSequenceNumber: UInt8 = 0
@@ -68,7 +71,7 @@ public struct IsoTpSender: Sendable {
     -> CANFrame
   {
     guard state == .idle else { throw .busy }
-    guard message.count >= 1, message.count <= IsoTp.maxMessageLength else {
+    guard message.count >= 1, message.count <= min(bufferSize, IsoTp.maxMessageLength) else {
       throw .invalidLength
     }
     for i in 0..<message.count { buffer[i] = message[i] }
