@@ -1,8 +1,8 @@
 // libFuzzer target: the ISO-TP endpoint (reassembler and flow-control handling) fed arbitrary
-// CAN frames. Input: records of 11 bytes — identifier selector, DLC, 8 data bytes, time step
-// in ms. Checks the invariants a tester could observe: a completed message is never longer
-// than the first frame announced nor than the receive limit, and every frame the endpoint
-// transmits is valid and on its own identifier.
+// CAN frames, and the same frames into a whole DiagnosticServer (physical 0x7E0 and functional
+// 0x7DF, UDS behind it). Input: records of 11 bytes — identifier selector, DLC, 8 data bytes,
+// time step in ms. Checks the invariants a tester could observe: a completed message is never
+// longer than the receive limit, and every frame either side transmits is valid and on 0x7E8.
 import Platform
 import VehicleNetwork
 
@@ -18,13 +18,17 @@ private func check(_ frame: CANFrame) {
 public func isoTpFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   let input = UnsafeBufferPointer(start: data, count: size)
   var endpoint = IsoTpEndpoint(configuration: configuration)
+  var diagnostics = DiagnosticServer(
+    configuration: .inverter, application: NoDiagnosticApplication(),
+    keys: XTEASecurityKeyAlgorithm.development, dataIdentifiers: .ecuIdentification())
   var now: UInt32 = 0
   var offset = 0
   var sentFirst = false
   while offset + 11 <= input.count {
     let selector = input[offset]
-    var frame = CANFrame(
-      id: selector & 0x80 != 0 ? 0x7E1 : 0x7E0, length: min(input[offset + 1] & 0x0F, 8))
+    // Bits 7 and 2 choose the identifier: the request ID, another ECU's, or functional.
+    let id: UInt32 = selector & 0x80 != 0 ? 0x7E1 : selector & 0x04 != 0 ? 0x7DF : 0x7E0
+    var frame = CANFrame(id: id, length: min(input[offset + 1] & 0x0F, 8))
     frame.isExtended = selector & 0x40 != 0
     for i in 0..<8 { frame.data[i] = input[offset + 2 + i] }
     now &+= UInt32(input[offset + 10]) &* (selector & 0x20 != 0 ? 10 : 1)
@@ -57,6 +61,14 @@ public func isoTpFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
       polled += 1
       precondition(polled < 1000, "poll never stops")
     }
+    diagnostics.receive(frame, now_ms: now)
+    polled = 0
+    while let next = diagnostics.poll(now_ms: now) {
+      check(next)
+      polled += 1
+      precondition(polled < 1000, "diagnostic poll never stops")
+    }
+    _ = diagnostics.takeResetRequest()
   }
   let counters = endpoint.receiver.counters
   precondition(

@@ -113,7 +113,6 @@ public struct UDSServer<Keys: UDSSecurityKeyAlgorithm> {
   private var delay_ms: UInt32
   /// A routine that answered "pending": what to ask again and when 0x78 was last sent.
   private var pendingRoutine: (id: UInt16, type: UDSRoutineControlType)? = nil
-  private var pendingSuppress = false
   private var lastPending_ms: UInt32 = 0
   private var routineRecord = UDSDataRecord()
 
@@ -231,7 +230,6 @@ public struct UDSServer<Keys: UDSSecurityKeyAlgorithm> {
       }
       if code == .requestCorrectlyReceivedResponsePending {
         lastPending_ms = now_ms
-        pendingSuppress = suppressPositive
       }
     } else if suppressPositive {
       response.clear()
