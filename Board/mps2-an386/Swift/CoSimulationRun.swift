@@ -1,3 +1,4 @@
+import BoardSupport
 import CoSimulation
 import Platform
 import Scheduling
@@ -34,10 +35,8 @@ public enum InverterFrames: CoSimulationFrames {
 public enum BatteryFrames: CoSimulationFrames {
   @inline(never)
   public static func acceptSample(_ state: inout CoSimulationState) throws(FrameError) -> UInt32 {
-    let (sequence, message) = try BatterySampleMessage.decode(state.frame)
-    state.cellScan = message.scan
-    state.packSample = message.pack
-    state.received = message.received
+    let sequence = try BatterySampleMessage.decode(state.frame, into: &state.batterySample)
+    state.received = state.batterySample.received
     return sequence
   }
 
@@ -65,13 +64,19 @@ extension Board {
       Console.newline()
       exit(.linkFailure)
     }
-    var port = CoSimulationState()
-    port.channel = channel
-    return withUnsafeMutablePointer(to: &port) { state in
-      activePort = state
-      defer { activePort = nil }
-      return run(&tasks, frames: frames, port: state, supervisionTicks: supervisionTicks)
+    guard MemoryLayout<CoSimulationState>.size <= Int(board_cosim_storage_size()),
+      let storage = board_cosim_storage()
+    else {
+      Console.write("error: co-simulation state does not fit its storage")
+      Console.newline()
+      exit(.linkFailure)
     }
+    let state = storage.bindMemory(to: CoSimulationState.self, capacity: 1)
+    state.initialize(to: CoSimulationState())
+    state.pointee.channel = channel
+    activePort = state
+    defer { activePort = nil }
+    return run(&tasks, frames: frames, port: state, supervisionTicks: supervisionTicks)
   }
 
   @inline(never)
