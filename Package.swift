@@ -5,7 +5,8 @@ import PackageDescription
 
 /// Floor-1 and floor-2 modules, in dependency order: (name, dependencies).
 let modules: [(name: String, dependencies: [String])] = [
-  ("Platform", [])
+  ("Platform", []),
+  ("BatteryManagement", ["Platform"]),
 ]
 
 let package = Package(

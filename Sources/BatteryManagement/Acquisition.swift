@@ -1,0 +1,231 @@
+import Platform
+
+/// Plausibility limits applied to every scan before any value is used.
+public struct PlausibilityLimits: Sendable {
+  /// Readings outside this window are sensor faults, not cell states (the protection table
+  /// trips on real over/under-voltage well inside it).
+  public var minCellVoltage_mV: UInt16
+  public var maxCellVoltage_mV: UInt16
+  public var minTemperature_dC: Int16
+  public var maxTemperature_dC: Int16
+  /// Largest believable change between two scans (10 ms apart). A 20p group has ≈ 1.3 mΩ, so a
+  /// 300 A current step moves it by ≈ 0.4 V; more than that is a glitch.
+  public var maxCellVoltageStep_mV: UInt16
+  /// Temperatures have seconds of thermal lag: 5 °C in one scan is a broken sensor.
+  public var maxTemperatureStep_dC: Int16
+  /// Allowed gap between the sum of the cell voltages and the measured pack voltage: fixed part
+  /// (busbar drops, resolution) plus a fraction of the pack voltage (sensor gain tolerance).
+  public var sumTolerance_V: Float
+  public var sumToleranceFraction: Float
+  /// The current sensor's measuring range; beyond it the reading is saturated.
+  public var maxCurrentMagnitude_A: Float
+
+  public init(
+    minCellVoltage_mV: UInt16, maxCellVoltage_mV: UInt16, minTemperature_dC: Int16,
+    maxTemperature_dC: Int16, maxCellVoltageStep_mV: UInt16, maxTemperatureStep_dC: Int16,
+    sumTolerance_V: Float, sumToleranceFraction: Float, maxCurrentMagnitude_A: Float
+  ) {
+    self.minCellVoltage_mV = minCellVoltage_mV
+    self.maxCellVoltage_mV = maxCellVoltage_mV
+    self.minTemperature_dC = minTemperature_dC
+    self.maxTemperature_dC = maxTemperature_dC
+    self.maxCellVoltageStep_mV = maxCellVoltageStep_mV
+    self.maxTemperatureStep_dC = maxTemperatureStep_dC
+    self.sumTolerance_V = sumTolerance_V
+    self.sumToleranceFraction = sumToleranceFraction
+    self.maxCurrentMagnitude_A = maxCurrentMagnitude_A
+  }
+
+  public static let standard = PlausibilityLimits(
+    minCellVoltage_mV: 1_000, maxCellVoltage_mV: 5_000, minTemperature_dC: -400,
+    maxTemperature_dC: 1_250, maxCellVoltageStep_mV: 500, maxTemperatureStep_dC: 50,
+    sumTolerance_V: 3, sumToleranceFraction: 0.02, maxCurrentMagnitude_A: 500)
+}
+
+/// Why a scan was (partly) not believed. Bits, so several can be reported at once.
+public struct AcquisitionFaults: OptionSet, Equatable, Sendable {
+  public let rawValue: UInt16
+  public init(rawValue: UInt16) { self.rawValue = rawValue }
+
+  public static let openWire = AcquisitionFaults(rawValue: 1 << 0)
+  public static let cellVoltageRange = AcquisitionFaults(rawValue: 1 << 1)
+  public static let cellVoltageRate = AcquisitionFaults(rawValue: 1 << 2)
+  public static let temperatureRange = AcquisitionFaults(rawValue: 1 << 3)
+  public static let temperatureRate = AcquisitionFaults(rawValue: 1 << 4)
+  public static let packVoltageMismatch = AcquisitionFaults(rawValue: 1 << 5)
+  public static let currentRange = AcquisitionFaults(rawValue: 1 << 6)
+  /// No cell or no temperature passed the checks: nothing can be monitored.
+  public static let noValidCell = AcquisitionFaults(rawValue: 1 << 7)
+}
+
+/// One checked scan in SI units: what every later stage (protections, SOC, balancing) uses.
+/// Cells that failed a check are excluded from the statistics and flagged in `cellValid`.
+public struct PackMeasurement: Sendable {
+  public var minCell_V: Float
+  public var maxCell_V: Float
+  public var meanCell_V: Float
+  public var minCellIndex: Int
+  public var maxCellIndex: Int
+  public var minTemperature_C: Float
+  public var maxTemperature_C: Float
+  /// Pack current, positive when discharging.
+  public var current_A: Float
+  public var packVoltage_V: Float
+  public var linkVoltage_V: Float
+  /// Sum of all cell voltages (only meaningful when every cell is valid).
+  public var sumOfCells_V: Float
+  /// Bit n set when cell n passed every check.
+  public var cellValid: [3 of UInt32]
+  public var validCellCount: Int
+  public var openWireCount: Int
+  /// Cells excluded for a range or rate failure (not for an open wire).
+  public var implausibleCellCount: Int
+  public var faults: AcquisitionFaults
+
+  public init() {
+    minCell_V = 0
+    maxCell_V = 0
+    meanCell_V = 0
+    minCellIndex = 0
+    maxCellIndex = 0
+    minTemperature_C = 0
+    maxTemperature_C = 0
+    current_A = 0
+    packVoltage_V = 0
+    linkVoltage_V = 0
+    sumOfCells_V = 0
+    cellValid = .init(repeating: 0)
+    validCellCount = 0
+    openWireCount = 0
+    implausibleCellCount = 0
+    faults = []
+  }
+
+  /// True when the voltages can be used to correct the SOC: every cell seen, no open wire, pack
+  /// sum consistent, current in range. Otherwise the SOC falls back to coulomb counting.
+  public var isPlausibleForEstimation: Bool {
+    faults.isDisjoint(with: [.openWire, .cellVoltageRange, .packVoltageMismatch, .currentRange, .noValidCell])
+      && implausibleCellCount == 0
+  }
+
+  public func isCellValid(_ index: Int) -> Bool {
+    (cellValid[index / 32] >> UInt32(index % 32)) & 1 != 0
+  }
+}
+
+/// Range, rate-of-change, sum and open-wire checks over consecutive scans.
+public struct AcquisitionCheck: Sendable {
+  public let cellCount: Int
+  public let temperatureSensorCount: Int
+  public var limits: PlausibilityLimits
+  private var previousCell_mV: [96 of UInt16]
+  private var previousTemperature_dC: [32 of Int16]
+  private var hasPrevious: Bool
+
+  public init(pack: PackDescription, limits: PlausibilityLimits) {
+    cellCount = pack.cellCount
+    temperatureSensorCount = pack.temperatureSensorCount
+    self.limits = limits
+    previousCell_mV = .init(repeating: 0)
+    previousTemperature_dC = .init(repeating: 0)
+    hasPrevious = false
+  }
+
+  /// Checks one scan (every 10 ms). An open sense wire above cell n corrupts both cells that
+  /// share it (n reads high, n + 1 low, their sum stays right), so both are excluded: a wire
+  /// fault is never reported as a real cell voltage.
+  public mutating func evaluate(_ scan: borrowing CellScan, _ sample: PackSample)
+    -> PackMeasurement
+  {
+    var m = PackMeasurement()
+    var sum_mV: Int = 0
+    var validSum_mV: Int = 0
+    var minValue: UInt16 = .max
+    var maxValue: UInt16 = 0
+    for i in 0..<cellCount {
+      let v = scan.cellVoltage_mV[i]
+      sum_mV += Int(v)
+      var valid = true
+      let wireAbove = scan.openWire[i]
+      let wireBelow = i > 0 ? scan.openWire[i - 1] : false
+      if wireAbove || wireBelow {
+        valid = false
+        m.openWireCount += wireAbove ? 1 : 0
+        m.faults.insert(.openWire)
+      } else if v < limits.minCellVoltage_mV || v > limits.maxCellVoltage_mV {
+        valid = false
+        m.implausibleCellCount += 1
+        m.faults.insert(.cellVoltageRange)
+      } else if hasPrevious {
+        let previous = previousCell_mV[i]
+        let step = v > previous ? v - previous : previous - v
+        if step > limits.maxCellVoltageStep_mV {
+          valid = false
+          m.implausibleCellCount += 1
+          m.faults.insert(.cellVoltageRate)
+        }
+      }
+      previousCell_mV[i] = v
+      guard valid else { continue }
+      m.cellValid[i / 32] |= 1 << UInt32(i % 32)
+      m.validCellCount += 1
+      validSum_mV += Int(v)
+      if v < minValue {
+        minValue = v
+        m.minCellIndex = i
+      }
+      if v > maxValue {
+        maxValue = v
+        m.maxCellIndex = i
+      }
+    }
+
+    var minT: Int16 = .max
+    var maxT: Int16 = .min
+    var validTemperatures = 0
+    for i in 0..<temperatureSensorCount {
+      let t = scan.temperature_dC[i]
+      var valid = t >= limits.minTemperature_dC && t <= limits.maxTemperature_dC
+      if !valid {
+        m.faults.insert(.temperatureRange)
+      } else if hasPrevious {
+        let step = Int(t) - Int(previousTemperature_dC[i])
+        if step > Int(limits.maxTemperatureStep_dC) || -step > Int(limits.maxTemperatureStep_dC) {
+          valid = false
+          m.faults.insert(.temperatureRate)
+        }
+      }
+      previousTemperature_dC[i] = t
+      guard valid else { continue }
+      validTemperatures += 1
+      minT = min(minT, t)
+      maxT = max(maxT, t)
+    }
+    hasPrevious = true
+
+    m.current_A = Float(sample.current_mA) / 1000
+    m.packVoltage_V = Float(sample.packVoltage_dV) / 10
+    m.linkVoltage_V = Float(sample.linkVoltage_dV) / 10
+    m.sumOfCells_V = Float(sum_mV) / 1000
+    if m.current_A > limits.maxCurrentMagnitude_A || m.current_A < -limits.maxCurrentMagnitude_A {
+      m.faults.insert(.currentRange)
+    }
+    guard m.validCellCount > 0, validTemperatures > 0 else {
+      m.faults.insert(.noValidCell)
+      return m
+    }
+    m.minCell_V = Float(minValue) / 1000
+    m.maxCell_V = Float(maxValue) / 1000
+    m.meanCell_V = Float(validSum_mV) / 1000 / Float(m.validCellCount)
+    m.minTemperature_C = Float(minT) / 10
+    m.maxTemperature_C = Float(maxT) / 10
+    if m.validCellCount == cellCount {
+      let gap = m.sumOfCells_V - m.packVoltage_V
+      let tolerance = limits.sumTolerance_V + limits.sumToleranceFraction * m.packVoltage_V
+      if gap > tolerance || -gap > tolerance {
+        m.faults.insert(.packVoltageMismatch)
+      }
+    }
+    return m
+  }
+}

@@ -1,0 +1,394 @@
+/// Battery protections as data: one row per diagnostic (foxBMS style). Thresholds, debounce
+/// and delays live in `ProtectionTable.rows` and nowhere else; docs/bms-protections.md
+/// explains every row and the tests iterate over the table.
+
+/// Identifier of a diagnostic: its row in `ProtectionTable.rows` and its code in the fault log.
+public enum DiagnosticID: UInt8, CaseIterable, Sendable {
+  case cellOvervoltageWarning = 0
+  case cellOvervoltageDerate
+  case cellOvervoltageFault
+  case cellUndervoltageWarning
+  case cellUndervoltageDerate
+  case cellUndervoltageFault
+  case chargeOvertemperatureWarning
+  case chargeOvertemperatureDerate
+  case chargeOvertemperatureFault
+  case dischargeOvertemperatureWarning
+  case dischargeOvertemperatureDerate
+  case dischargeOvertemperatureFault
+  case chargeUndertemperatureWarning
+  case chargeUndertemperatureDerate
+  case chargeUndertemperatureFault
+  case dischargeUndertemperatureWarning
+  case dischargeUndertemperatureDerate
+  case dischargeUndertemperatureFault
+  case chargeOvercurrentWarning
+  case chargeOvercurrentDerate
+  case chargeOvercurrentFault
+  case dischargeOvercurrentWarning
+  case dischargeOvercurrentDerate
+  case dischargeOvercurrentFault
+  case openWireFault
+  case implausibleMeasurementWarning
+}
+
+/// What a diagnostic row compares against its threshold.
+public enum MonitoredQuantity: Sendable {
+  case maxCellVoltage_V
+  case minCellVoltage_V
+  case maxTemperature_C
+  case minTemperature_C
+  /// Discharge current (positive part of the pack current).
+  case dischargeCurrent_A
+  /// Charge current as a positive magnitude.
+  case chargeCurrent_A
+  case openWireCount
+  case implausibleCellCount
+}
+
+/// The three tiers: a warning is reported; a derate cuts the allowed current in the affected
+/// direction; a fault latches and requests the contactors open after the row's delay.
+public enum Severity: UInt8, Comparable, Sendable {
+  case none = 0
+  case warning = 1
+  case derate = 2
+  case fault = 3
+
+  public static func < (a: Severity, b: Severity) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// Current direction in which a row is evaluated. Temperature limits differ for charge and
+/// discharge; outside its direction a row's condition is false.
+public enum CurrentDirection: Sendable {
+  case any
+  case charging
+  case discharging
+}
+
+/// Which power limit a derate cuts.
+public enum DerateDirection: Sendable {
+  case charge
+  case discharge
+  case both
+}
+
+public struct ProtectionRow: Sendable {
+  public var id: DiagnosticID
+  public var quantity: MonitoredQuantity
+  /// True when the row trips at or above the threshold, false at or below.
+  public var tripsAbove: Bool
+  public var threshold: Float
+  /// The value must come back by this much (in the row's unit) before a warning or derate
+  /// releases.
+  public var hysteresis: Float
+  public var severity: Severity
+  public var direction: CurrentDirection
+  public var derates: DerateDirection
+  /// How long the condition must hold before the row is active (and how long it must be
+  /// absent before a warning or derate releases).
+  public var debounce_ms: UInt32
+  /// Fault rows: time from activation to the contactor-open request, which gives the vehicle
+  /// the chance to bring the current down first.
+  public var delay_ms: UInt32
+  /// Whether activation is written to the non-volatile fault log.
+  public var recorded: Bool
+  /// Required time from the limit being crossed to the contactors being open (safety goal).
+  public var reactionGoal_ms: UInt32
+
+  public init(
+    id: DiagnosticID, quantity: MonitoredQuantity, tripsAbove: Bool, threshold: Float,
+    hysteresis: Float, severity: Severity, direction: CurrentDirection,
+    derates: DerateDirection, debounce_ms: UInt32, delay_ms: UInt32, recorded: Bool,
+    reactionGoal_ms: UInt32
+  ) {
+    self.id = id
+    self.quantity = quantity
+    self.tripsAbove = tripsAbove
+    self.threshold = threshold
+    self.hysteresis = hysteresis
+    self.severity = severity
+    self.direction = direction
+    self.derates = derates
+    self.debounce_ms = debounce_ms
+    self.delay_ms = delay_ms
+    self.recorded = recorded
+    self.reactionGoal_ms = reactionGoal_ms
+  }
+}
+
+public enum ProtectionTable {
+  public static let rowCount = 26
+  /// Current below which the pack counts as neither charging nor discharging (sensor offset
+  /// and balancing currents stay below it).
+  public static let directionDeadband_A: Float = 1
+  /// Worst-case time for a relay to open once its coil is released (datasheet class of HV
+  /// contactors), added to every reaction-time budget.
+  public static let contactorOpening_ms: UInt32 = 30
+  /// Period at which the monitor is stepped for each quantity: cell voltages and temperatures
+  /// arrive with each 10 ms scan, the current every 1 ms.
+  public static func samplePeriod_ms(_ quantity: MonitoredQuantity) -> UInt32 {
+    switch quantity {
+    case .dischargeCurrent_A, .chargeCurrent_A: return 1
+    default: return 10
+    }
+  }
+
+  private static func row(
+    _ id: DiagnosticID, _ quantity: MonitoredQuantity, above: Bool, _ threshold: Float,
+    hysteresis: Float, _ severity: Severity, _ direction: CurrentDirection,
+    _ derates: DerateDirection, debounce_ms: UInt32, delay_ms: UInt32, goal_ms: UInt32
+  ) -> ProtectionRow {
+    ProtectionRow(
+      id: id, quantity: quantity, tripsAbove: above, threshold: threshold,
+      hysteresis: hysteresis, severity: severity, direction: direction, derates: derates,
+      debounce_ms: debounce_ms, delay_ms: delay_ms, recorded: severity == .fault,
+      reactionGoal_ms: goal_ms)
+  }
+
+  // Reaction goals: cell voltage 500 ms, current 200 ms, temperature 6 s.
+  // Budget = debounce + delay + one sample period + contactor opening ≤ goal (tested).
+  public static let rows: [26 of ProtectionRow] = [
+    row(
+      .cellOvervoltageWarning, .maxCellVoltage_V, above: true, 4.15, hysteresis: 0.02,
+      .warning, .any, .charge, debounce_ms: 100, delay_ms: 0, goal_ms: 0),
+    row(
+      .cellOvervoltageDerate, .maxCellVoltage_V, above: true, 4.18, hysteresis: 0.02,
+      .derate, .any, .charge, debounce_ms: 100, delay_ms: 0, goal_ms: 0),
+    row(
+      .cellOvervoltageFault, .maxCellVoltage_V, above: true, 4.25, hysteresis: 0,
+      .fault, .any, .both, debounce_ms: 100, delay_ms: 200, goal_ms: 500),
+    row(
+      .cellUndervoltageWarning, .minCellVoltage_V, above: false, 3.0, hysteresis: 0.05,
+      .warning, .any, .discharge, debounce_ms: 100, delay_ms: 0, goal_ms: 0),
+    row(
+      .cellUndervoltageDerate, .minCellVoltage_V, above: false, 2.8, hysteresis: 0.05,
+      .derate, .any, .discharge, debounce_ms: 100, delay_ms: 0, goal_ms: 0),
+    row(
+      .cellUndervoltageFault, .minCellVoltage_V, above: false, 2.5, hysteresis: 0,
+      .fault, .any, .both, debounce_ms: 100, delay_ms: 200, goal_ms: 500),
+    row(
+      .chargeOvertemperatureWarning, .maxTemperature_C, above: true, 40, hysteresis: 2,
+      .warning, .charging, .charge, debounce_ms: 1_000, delay_ms: 0, goal_ms: 0),
+    row(
+      .chargeOvertemperatureDerate, .maxTemperature_C, above: true, 43, hysteresis: 2,
+      .derate, .charging, .charge, debounce_ms: 1_000, delay_ms: 0, goal_ms: 0),
+    row(
+      .chargeOvertemperatureFault, .maxTemperature_C, above: true, 45, hysteresis: 0,
+      .fault, .charging, .both, debounce_ms: 1_000, delay_ms: 2_000, goal_ms: 6_000),
+    row(
+      .dischargeOvertemperatureWarning, .maxTemperature_C, above: true, 52, hysteresis: 2,
+      .warning, .any, .discharge, debounce_ms: 1_000, delay_ms: 0, goal_ms: 0),
+    row(
+      .dischargeOvertemperatureDerate, .maxTemperature_C, above: true, 56, hysteresis: 2,
+      .derate, .any, .discharge, debounce_ms: 1_000, delay_ms: 0, goal_ms: 0),
+    row(
+      .dischargeOvertemperatureFault, .maxTemperature_C, above: true, 60, hysteresis: 0,
+      .fault, .any, .both, debounce_ms: 1_000, delay_ms: 2_000, goal_ms: 6_000),
+    row(
+      .chargeUndertemperatureWarning, .minTemperature_C, above: false, 5, hysteresis: 2,
+      .warning, .charging, .charge, debounce_ms: 1_000, delay_ms: 0, goal_ms: 0),
+    row(
+      .chargeUndertemperatureDerate, .minTemperature_C, above: false, 2, hysteresis: 2,
+      .derate, .charging, .charge, debounce_ms: 1_000, delay_ms: 0, goal_ms: 0),
+    row(
+      .chargeUndertemperatureFault, .minTemperature_C, above: false, 0, hysteresis: 0,
+      .fault, .charging, .both, debounce_ms: 1_000, delay_ms: 2_000, goal_ms: 6_000),
+    row(
+      .dischargeUndertemperatureWarning, .minTemperature_C, above: false, -10, hysteresis: 2,
+      .warning, .any, .discharge, debounce_ms: 1_000, delay_ms: 0, goal_ms: 0),
+    row(
+      .dischargeUndertemperatureDerate, .minTemperature_C, above: false, -15, hysteresis: 2,
+      .derate, .any, .discharge, debounce_ms: 1_000, delay_ms: 0, goal_ms: 0),
+    row(
+      .dischargeUndertemperatureFault, .minTemperature_C, above: false, -20, hysteresis: 0,
+      .fault, .any, .both, debounce_ms: 1_000, delay_ms: 2_000, goal_ms: 6_000),
+    row(
+      .chargeOvercurrentWarning, .chargeCurrent_A, above: true, 75, hysteresis: 5,
+      .warning, .charging, .charge, debounce_ms: 10, delay_ms: 0, goal_ms: 0),
+    row(
+      .chargeOvercurrentDerate, .chargeCurrent_A, above: true, 85, hysteresis: 5,
+      .derate, .charging, .charge, debounce_ms: 10, delay_ms: 0, goal_ms: 0),
+    row(
+      .chargeOvercurrentFault, .chargeCurrent_A, above: true, 100, hysteresis: 0,
+      .fault, .charging, .both, debounce_ms: 10, delay_ms: 100, goal_ms: 200),
+    row(
+      .dischargeOvercurrentWarning, .dischargeCurrent_A, above: true, 160, hysteresis: 10,
+      .warning, .discharging, .discharge, debounce_ms: 10, delay_ms: 0, goal_ms: 0),
+    row(
+      .dischargeOvercurrentDerate, .dischargeCurrent_A, above: true, 180, hysteresis: 10,
+      .derate, .discharging, .discharge, debounce_ms: 10, delay_ms: 0, goal_ms: 0),
+    row(
+      .dischargeOvercurrentFault, .dischargeCurrent_A, above: true, 200, hysteresis: 0,
+      .fault, .discharging, .both, debounce_ms: 10, delay_ms: 100, goal_ms: 200),
+    row(
+      .openWireFault, .openWireCount, above: true, 1, hysteresis: 0,
+      .fault, .any, .both, debounce_ms: 50, delay_ms: 200, goal_ms: 500),
+    row(
+      .implausibleMeasurementWarning, .implausibleCellCount, above: true, 1, hysteresis: 1,
+      .warning, .any, .both, debounce_ms: 50, delay_ms: 0, goal_ms: 0),
+  ]
+
+  /// Worst-case time from a limit crossing to open contactors for a fault row.
+  public static func reactionBudget_ms(_ row: ProtectionRow) -> UInt32 {
+    row.debounce_ms + row.delay_ms + samplePeriod_ms(row.quantity) + contactorOpening_ms
+  }
+}
+
+/// What the protections say after a step.
+public struct ProtectionStatus: Equatable, Sendable {
+  /// Bit n set while row n is active (faults stay set until reset).
+  public var active: UInt32
+  /// Bit n set on the step where row n became active and is recorded: write it to the log.
+  public var newlyRecorded: UInt32
+  public var highestSeverity: Severity
+  public var chargeDerated: Bool
+  public var dischargeDerated: Bool
+  /// A fault has passed its delay: open the contactors now, even under load.
+  public var openContactors: Bool
+
+  public init() {
+    active = 0
+    newlyRecorded = 0
+    highestSeverity = .none
+    chargeDerated = false
+    dischargeDerated = false
+    openContactors = false
+  }
+
+  public func isActive(_ id: DiagnosticID) -> Bool { (active >> UInt32(id.rawValue)) & 1 != 0 }
+  /// Any fault (latched), whether or not its delay has passed.
+  public var faultPresent: Bool { highestSeverity == .fault }
+}
+
+/// Evaluates every row of `ProtectionTable.rows`; stepped with the elapsed time so the same
+/// debounce holds whether it runs every 1 ms or every 10 ms.
+public struct ProtectionMonitor: Sendable {
+  private struct RowState: Sendable {
+    var conditionTime_ms: UInt32 = 0
+    var clearTime_ms: UInt32 = 0
+    var active = false
+    var delayElapsed_ms: UInt32 = 0
+  }
+
+  private var states: [26 of RowState]
+  public private(set) var status: ProtectionStatus
+
+  public init() {
+    states = .init(repeating: RowState())
+    status = ProtectionStatus()
+  }
+
+  /// The value a row compares, from a checked measurement.
+  public static func value(of quantity: MonitoredQuantity, in m: PackMeasurement) -> Float {
+    switch quantity {
+    case .maxCellVoltage_V: return m.maxCell_V
+    case .minCellVoltage_V: return m.minCell_V
+    case .maxTemperature_C: return m.maxTemperature_C
+    case .minTemperature_C: return m.minTemperature_C
+    case .dischargeCurrent_A: return max(m.current_A, 0)
+    case .chargeCurrent_A: return max(-m.current_A, 0)
+    case .openWireCount: return Float(m.openWireCount)
+    case .implausibleCellCount: return Float(m.implausibleCellCount)
+    }
+  }
+
+  public mutating func step(_ m: PackMeasurement, elapsed_ms: UInt32) -> ProtectionStatus {
+    var next = ProtectionStatus()
+    let charging = m.current_A < -ProtectionTable.directionDeadband_A
+    let discharging = m.current_A > ProtectionTable.directionDeadband_A
+    // Without a valid cell the voltage and temperature statistics are zeros, not readings:
+    // the open-wire and plausibility rows cover that case instead.
+    let statisticsValid = m.validCellCount > 0 && !m.faults.contains(.noValidCell)
+    for index in 0..<ProtectionTable.rowCount {
+      let row = ProtectionTable.rows[index]
+      var state = states[index]
+      let applies: Bool
+      switch row.direction {
+      case .any: applies = true
+      case .charging: applies = charging
+      case .discharging: applies = discharging
+      }
+      let usesStatistics: Bool
+      switch row.quantity {
+      case .maxCellVoltage_V, .minCellVoltage_V, .maxTemperature_C, .minTemperature_C:
+        usesStatistics = true
+      default:
+        usesStatistics = false
+      }
+      let value = ProtectionMonitor.value(of: row.quantity, in: m)
+      let beyond = row.tripsAbove ? value >= row.threshold : value <= row.threshold
+      let released =
+        row.tripsAbove
+        ? value < row.threshold - row.hysteresis : value > row.threshold + row.hysteresis
+      let condition = applies && beyond && (statisticsValid || !usesStatistics)
+
+      var justActivated = false
+      if condition {
+        state.clearTime_ms = 0
+        state.conditionTime_ms = ProtectionMonitor.saturatingAdd(
+          state.conditionTime_ms, elapsed_ms)
+        if !state.active && state.conditionTime_ms >= row.debounce_ms {
+          state.active = true
+          justActivated = true
+          if row.recorded { next.newlyRecorded |= 1 << UInt32(index) }
+        }
+      } else {
+        state.conditionTime_ms = 0
+        if state.active && row.severity != .fault && (released || !applies) {
+          state.clearTime_ms = ProtectionMonitor.saturatingAdd(state.clearTime_ms, elapsed_ms)
+          if state.clearTime_ms >= row.debounce_ms {
+            state.active = false
+            state.clearTime_ms = 0
+          }
+        } else {
+          state.clearTime_ms = 0
+        }
+      }
+
+      if state.active {
+        next.active |= 1 << UInt32(index)
+        next.highestSeverity = max(next.highestSeverity, row.severity)
+        if row.severity >= .derate {
+          switch row.derates {
+          case .charge: next.chargeDerated = true
+          case .discharge: next.dischargeDerated = true
+          case .both:
+            next.chargeDerated = true
+            next.dischargeDerated = true
+          }
+        }
+        if row.severity == .fault {
+          if justActivated {
+            state.delayElapsed_ms = state.conditionTime_ms - row.debounce_ms
+          } else {
+            state.delayElapsed_ms = ProtectionMonitor.saturatingAdd(
+              state.delayElapsed_ms, elapsed_ms)
+          }
+          if state.delayElapsed_ms >= row.delay_ms { next.openContactors = true }
+        }
+      }
+      states[index] = state
+    }
+    status = next
+    return next
+  }
+
+  /// Clears latched faults whose condition is gone (after service or an operator reset).
+  /// Returns false when a fault condition is still present.
+  public mutating func resetFaults() -> Bool {
+    var allCleared = true
+    for index in 0..<ProtectionTable.rowCount where ProtectionTable.rows[index].severity == .fault {
+      if states[index].conditionTime_ms > 0 {
+        allCleared = false
+      } else {
+        states[index] = RowState()
+      }
+    }
+    return allCleared
+  }
+
+  private static func saturatingAdd(_ a: UInt32, _ b: UInt32) -> UInt32 {
+    let (sum, overflow) = a.addingReportingOverflow(b)
+    return overflow ? .max : sum
+  }
+}
