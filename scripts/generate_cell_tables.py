@@ -3,7 +3,8 @@
 
 The firmware cell is a parallel group of PARALLEL LG M50 cells: capacity scales by PARALLEL,
 resistances divide by PARALLEL, RC time constants are unchanged. Standard library only.
-Run from the repository root: python3 scripts/generate_cell_tables.py
+Run from the repository root: python3 scripts/generate_cell_tables.py, then
+`swift-format format -i Sources/BatteryManagement/LGM50Chen2020.swift`.
 """
 
 import csv
@@ -58,7 +59,8 @@ def main() -> None:
 
 extension CellChemistry {{
   /// A {PARALLEL}p group of LG M50 (INR21700-M50) cells, {fmt(CELL_CAPACITY_AH * PARALLEL)} Ah.
-  public static let lgM50Group{PARALLEL}p = CellChemistry(
+  public static func lgM50Group{PARALLEL}p() throws(PackDescriptionError) -> CellChemistry {{
+    try CellChemistry(
     capacity_Ah: {fmt(CELL_CAPACITY_AH * PARALLEL)},
     ocv_V: [
 {rows([v for _, v in ocv])}
@@ -69,8 +71,8 @@ extension CellChemistry {{
     r2_Ohm: [{", ".join(fmt(v) for v in r2)}],
     tau1_s: [{", ".join(fmt(v) for v in t1)}],
     tau2_s: [{", ".join(fmt(v) for v in t2)}],
-    limits: .lgM50
-  )
+    limits: .lgM50)
+  }}
 }}
 """
     assert n == 5

@@ -57,81 +57,83 @@ public struct CellModelParameters: Equatable, Sendable {
 }
 
 /// Chemistry data of one cell (a parallel group counts as one cell): what the estimators need
-/// to run a different pack without code changes.
+/// to run a different pack without code changes. Tables are validated once, at construction.
 public struct CellChemistry: Sendable {
   /// Number of OCV points, at SOC 0, 1, …, 100 %.
   public static let ocvPointCount = 101
   /// Number of SOC breakpoints of the 2RC fits.
   public static let rcPointCount = 5
 
-  public var capacity_Ah: Float
-  /// Open-circuit voltage at SOC = index / 100. Must rise strictly with SOC (it is inverted
-  /// for the OCV correction after rest).
-  public var ocv_V: [101 of Float]
-  /// SOC (0…1) at which the 2RC parameters were fitted, ascending.
-  public var rcSOC: [5 of Float]
-  public var r0_Ohm: [5 of Float]
-  public var r1_Ohm: [5 of Float]
-  public var r2_Ohm: [5 of Float]
-  public var tau1_s: [5 of Float]
-  public var tau2_s: [5 of Float]
-  public var limits: CellLimits
+  public let capacity_Ah: Float
+  public let limits: CellLimits
+  /// OCV over SOC (0…1) and its inverse (the OCV must rise strictly with SOC).
+  let ocv: LookupTable1D<101>
+  let inverseOCV: LookupTable1D<101>
+  let r0: LookupTable1D<5>
+  let r1: LookupTable1D<5>
+  let r2: LookupTable1D<5>
+  let tau1: LookupTable1D<5>
+  let tau2: LookupTable1D<5>
 
+  /// - Parameters:
+  ///   - ocv_V: open-circuit voltage at SOC = index / 100, strictly rising.
+  ///   - rcSOC: SOC (0…1) at which the 2RC parameters were fitted, ascending; each parameter is
+  ///     interpolated between the fits and held beyond them.
   public init(
     capacity_Ah: Float, ocv_V: [101 of Float], rcSOC: [5 of Float], r0_Ohm: [5 of Float],
     r1_Ohm: [5 of Float], r2_Ohm: [5 of Float], tau1_s: [5 of Float], tau2_s: [5 of Float],
     limits: CellLimits
-  ) {
+  ) throws(PackDescriptionError) {
+    guard capacity_Ah > 0 else { throw .invalidCapacity }
+    var grid: [101 of Float] = .init(repeating: 0)
+    for i in 0..<101 { grid[i] = Float(i) / 100 }
+    do {
+      ocv = try LookupTable1D(breakpoints: grid, values: ocv_V)
+      inverseOCV = try LookupTable1D(breakpoints: ocv_V, values: grid)
+      r0 = try LookupTable1D(breakpoints: rcSOC, values: r0_Ohm)
+      r1 = try LookupTable1D(breakpoints: rcSOC, values: r1_Ohm)
+      r2 = try LookupTable1D(breakpoints: rcSOC, values: r2_Ohm)
+      tau1 = try LookupTable1D(breakpoints: rcSOC, values: tau1_s)
+      tau2 = try LookupTable1D(breakpoints: rcSOC, values: tau2_s)
+    } catch {
+      throw .invalidTable(error)
+    }
+    for i in 0..<5 where !(tau1_s[i] > 0 && tau2_s[i] > 0) { throw .invalidTable(nil) }
     self.capacity_Ah = capacity_Ah
-    self.ocv_V = ocv_V
-    self.rcSOC = rcSOC
-    self.r0_Ohm = r0_Ohm
-    self.r1_Ohm = r1_Ohm
-    self.r2_Ohm = r2_Ohm
-    self.tau1_s = tau1_s
-    self.tau2_s = tau2_s
     self.limits = limits
   }
 
-  /// SOC grid of the OCV table, 0…1 in steps of 0.01.
-  static let ocvSOCGrid: [101 of Float] = {
-    var grid: [101 of Float] = .init(repeating: 0)
-    for i in 0..<101 {
-      grid[i] = Float(i) / 100
-    }
-    return grid
-  }()
-
   /// OCV at `soc` (0…1, clamped at the table ends).
   public func openCircuitVoltage_V(soc: Float) -> Float {
-    Interpolation.linear(soc, x: CellChemistry.ocvSOCGrid, y: ocv_V)
+    ocv.lookup(soc)
   }
 
-  /// dOCV/dSOC in V per unit SOC: the slope of the table segment that holds `soc`.
+  /// dOCV/dSOC in V per unit SOC: the slope of the 1 % table segment that holds `soc`.
   public func ocvSlope_V(soc: Float) -> Float {
     let clamped = min(max(soc, 0), 0.999_9)
-    let index = Int(clamped * 100)
-    return (ocv_V[index + 1] - ocv_V[index]) * 100
+    let lower = Float(Int(clamped * 100)) / 100
+    return (ocv.lookup(lower + 0.01) - ocv.lookup(lower)) * 100
   }
 
   /// The SOC whose OCV is `voltage_V` (inverse table, clamped to 0…1).
   public func stateOfCharge(openCircuitVoltage_V voltage_V: Float) -> Float {
-    Interpolation.linear(voltage_V, x: ocv_V, y: CellChemistry.ocvSOCGrid)
+    inverseOCV.lookup(voltage_V)
   }
 
-  /// 2RC parameters at `soc`, linearly interpolated between the fits and held beyond them.
+  /// 2RC parameters at `soc`.
   public func modelParameters(soc: Float) -> CellModelParameters {
     CellModelParameters(
-      r0_Ohm: Interpolation.linear(soc, x: rcSOC, y: r0_Ohm),
-      r1_Ohm: Interpolation.linear(soc, x: rcSOC, y: r1_Ohm),
-      r2_Ohm: Interpolation.linear(soc, x: rcSOC, y: r2_Ohm),
-      tau1_s: Interpolation.linear(soc, x: rcSOC, y: tau1_s),
-      tau2_s: Interpolation.linear(soc, x: rcSOC, y: tau2_s))
+      r0_Ohm: r0.lookup(soc), r1_Ohm: r1.lookup(soc), r2_Ohm: r2.lookup(soc),
+      tau1_s: tau1.lookup(soc), tau2_s: tau2.lookup(soc))
   }
 }
 
 /// Errors in a pack description.
 public enum PackDescriptionError: Error, Equatable, Sendable {
+  /// A chemistry table is not strictly increasing where it must be, or not finite (nil: a
+  /// time constant is not positive).
+  case invalidTable(LookupTableError?)
+  case invalidCapacity
   case tooManyCells
   case tooManyTemperatureSensors
   case empty
@@ -163,14 +165,6 @@ public struct PackDescription: Sendable {
     else {
       throw .tooManyTemperatureSensors
     }
-    self.init(
-      unchecked: cellsPerModule, temperatureSensorsPerModule, modulesPerPack, chemistry)
-  }
-
-  private init(
-    unchecked cellsPerModule: Int, _ temperatureSensorsPerModule: Int, _ modulesPerPack: Int,
-    _ chemistry: CellChemistry
-  ) {
     self.cellsPerModule = cellsPerModule
     self.temperatureSensorsPerModule = temperatureSensorsPerModule
     self.modulesPerPack = modulesPerPack
@@ -178,7 +172,10 @@ public struct PackDescription: Sendable {
   }
 
   /// The reference pack: 8 modules × 12 LG M50 20p groups in series (96s, ≈ 100 Ah), four
-  /// temperature sensors per module. The unit tests check it passes the throwing init.
-  public static let reference = PackDescription(
-    unchecked: 12, 4, 8, CellChemistry.lgM50Group20p)
+  /// temperature sensors per module.
+  public static func reference() throws(PackDescriptionError) -> PackDescription {
+    try PackDescription(
+      cellsPerModule: 12, temperatureSensorsPerModule: 4, modulesPerPack: 8,
+      chemistry: try CellChemistry.lgM50Group20p())
+  }
 }

@@ -260,22 +260,44 @@ public struct ProtectionStatus: Equatable, Sendable {
   public var faultPresent: Bool { highestSeverity == .fault }
 }
 
-/// Evaluates every row of `ProtectionTable.rows`; stepped with the elapsed time so the same
-/// debounce holds whether it runs every 1 ms or every 10 ms.
+/// Evaluates the rows of `ProtectionTable.rows`: the voltage, temperature and plausibility
+/// rows with every scan (10 ms), the current rows with every current sample (1 ms). Each row
+/// is a debounce counter of `debounce_ms / period` samples; a fault then counts its delay in
+/// samples and latches until `resetFaults()`.
 public struct ProtectionMonitor: Sendable {
   private struct RowState: Sendable {
-    var conditionTime_ms: UInt32 = 0
-    var clearTime_ms: UInt32 = 0
-    var active = false
-    var delayElapsed_ms: UInt32 = 0
+    var counter: DebounceCounter
+    var latched: Bool
+    var delaySamples: UInt32
   }
 
   private var states: [26 of RowState]
+  private var charging: Bool
+  private var discharging: Bool
   public private(set) var status: ProtectionStatus
 
   public init() {
-    states = .init(repeating: RowState())
+    states = .init { index in
+      let row = ProtectionTable.rows[index]
+      let samples = ProtectionMonitor.samples(row.debounce_ms, row.quantity)
+      return RowState(
+        counter: DebounceCounter(tripCount: samples, healCount: samples), latched: false,
+        delaySamples: 0)
+    }
+    charging = false
+    discharging = false
     status = ProtectionStatus()
+  }
+
+  private static func samples(_ time_ms: UInt32, _ quantity: MonitoredQuantity) -> UInt16 {
+    UInt16(clamping: time_ms / ProtectionTable.samplePeriod_ms(quantity))
+  }
+
+  private static func isCurrentRow(_ quantity: MonitoredQuantity) -> Bool {
+    switch quantity {
+    case .dischargeCurrent_A, .chargeCurrent_A: return true
+    default: return false
+    }
   }
 
   /// The value a row compares, from a checked measurement.
@@ -292,103 +314,106 @@ public struct ProtectionMonitor: Sendable {
     }
   }
 
-  public mutating func step(_ m: PackMeasurement, elapsed_ms: UInt32) -> ProtectionStatus {
-    var next = ProtectionStatus()
-    let charging = m.current_A < -ProtectionTable.directionDeadband_A
-    let discharging = m.current_A > ProtectionTable.directionDeadband_A
-    // Without a valid cell the voltage and temperature statistics are zeros, not readings:
-    // the open-wire and plausibility rows cover that case instead.
+  /// Every 1 ms: the current rows. Positive current discharges.
+  public mutating func stepCurrent(current_A: Float) -> ProtectionStatus {
+    charging = current_A < -ProtectionTable.directionDeadband_A
+    discharging = current_A > ProtectionTable.directionDeadband_A
+    var m = PackMeasurement()
+    m.current_A = current_A
+    for index in 0..<ProtectionTable.rowCount
+    where ProtectionMonitor.isCurrentRow(ProtectionTable.rows[index].quantity) {
+      evaluate(index, m, statisticsValid: true)
+    }
+    return summarize()
+  }
+
+  /// Every scan (10 ms): the cell voltage, temperature and plausibility rows. The direction
+  /// of the current (for the charge/discharge temperature limits) comes from `m.current_A`.
+  public mutating func stepScan(_ m: PackMeasurement) -> ProtectionStatus {
+    charging = m.current_A < -ProtectionTable.directionDeadband_A
+    discharging = m.current_A > ProtectionTable.directionDeadband_A
+    // Without a valid cell the statistics are zeros, not readings: the open-wire and
+    // plausibility rows cover that case instead.
     let statisticsValid = m.validCellCount > 0 && !m.faults.contains(.noValidCell)
+    for index in 0..<ProtectionTable.rowCount
+    where !ProtectionMonitor.isCurrentRow(ProtectionTable.rows[index].quantity) {
+      evaluate(index, m, statisticsValid: statisticsValid)
+    }
+    return summarize()
+  }
+
+  private mutating func evaluate(_ index: Int, _ m: PackMeasurement, statisticsValid: Bool) {
+    let row = ProtectionTable.rows[index]
+    var state = states[index]
+    let applies: Bool
+    switch row.direction {
+    case .any: applies = true
+    case .charging: applies = charging
+    case .discharging: applies = discharging
+    }
+    let value = ProtectionMonitor.value(of: row.quantity, in: m)
+    let beyond = row.tripsAbove ? value >= row.threshold : value <= row.threshold
+    let released =
+      row.tripsAbove
+      ? value < row.threshold - row.hysteresis : value > row.threshold + row.hysteresis
+    // Once tripped, the condition holds until the value is back past the hysteresis.
+    let holding = state.counter.isTripped ? !released : beyond
+    let failing = applies && statisticsValid && holding
+    let event = state.counter.update(failing: failing)
+    if event == .tripped && row.severity == .fault && !state.latched {
+      state.latched = true
+      state.delaySamples = 0
+      status.newlyRecorded |= row.recorded ? 1 << UInt32(index) : 0
+    } else if state.latched {
+      state.delaySamples &+= state.delaySamples < UInt32.max ? 1 : 0
+    }
+    states[index] = state
+  }
+
+  private mutating func summarize() -> ProtectionStatus {
+    var next = ProtectionStatus()
+    next.newlyRecorded = status.newlyRecorded
+    status.newlyRecorded = 0
     for index in 0..<ProtectionTable.rowCount {
       let row = ProtectionTable.rows[index]
-      var state = states[index]
-      let applies: Bool
-      switch row.direction {
-      case .any: applies = true
-      case .charging: applies = charging
-      case .discharging: applies = discharging
-      }
-      let usesStatistics: Bool
-      switch row.quantity {
-      case .maxCellVoltage_V, .minCellVoltage_V, .maxTemperature_C, .minTemperature_C:
-        usesStatistics = true
-      default:
-        usesStatistics = false
-      }
-      let value = ProtectionMonitor.value(of: row.quantity, in: m)
-      let beyond = row.tripsAbove ? value >= row.threshold : value <= row.threshold
-      let released =
-        row.tripsAbove
-        ? value < row.threshold - row.hysteresis : value > row.threshold + row.hysteresis
-      let condition = applies && beyond && (statisticsValid || !usesStatistics)
-
-      var justActivated = false
-      if condition {
-        state.clearTime_ms = 0
-        state.conditionTime_ms = ProtectionMonitor.saturatingAdd(
-          state.conditionTime_ms, elapsed_ms)
-        if !state.active && state.conditionTime_ms >= row.debounce_ms {
-          state.active = true
-          justActivated = true
-          if row.recorded { next.newlyRecorded |= 1 << UInt32(index) }
-        }
-      } else {
-        state.conditionTime_ms = 0
-        if state.active && row.severity != .fault && (released || !applies) {
-          state.clearTime_ms = ProtectionMonitor.saturatingAdd(state.clearTime_ms, elapsed_ms)
-          if state.clearTime_ms >= row.debounce_ms {
-            state.active = false
-            state.clearTime_ms = 0
-          }
-        } else {
-          state.clearTime_ms = 0
+      let state = states[index]
+      let active = row.severity == .fault ? state.latched : state.counter.isTripped
+      guard active else { continue }
+      next.active |= 1 << UInt32(index)
+      next.highestSeverity = max(next.highestSeverity, row.severity)
+      if row.severity >= .derate {
+        switch row.derates {
+        case .charge: next.chargeDerated = true
+        case .discharge: next.dischargeDerated = true
+        case .both:
+          next.chargeDerated = true
+          next.dischargeDerated = true
         }
       }
-
-      if state.active {
-        next.active |= 1 << UInt32(index)
-        next.highestSeverity = max(next.highestSeverity, row.severity)
-        if row.severity >= .derate {
-          switch row.derates {
-          case .charge: next.chargeDerated = true
-          case .discharge: next.dischargeDerated = true
-          case .both:
-            next.chargeDerated = true
-            next.dischargeDerated = true
-          }
-        }
-        if row.severity == .fault {
-          if justActivated {
-            state.delayElapsed_ms = state.conditionTime_ms - row.debounce_ms
-          } else {
-            state.delayElapsed_ms = ProtectionMonitor.saturatingAdd(
-              state.delayElapsed_ms, elapsed_ms)
-          }
-          if state.delayElapsed_ms >= row.delay_ms { next.openContactors = true }
-        }
+      if row.severity == .fault
+        && state.delaySamples >= UInt32(ProtectionMonitor.samples(row.delay_ms, row.quantity))
+      {
+        next.openContactors = true
       }
-      states[index] = state
     }
     status = next
     return next
   }
 
   /// Clears latched faults whose condition is gone (after service or an operator reset).
-  /// Returns false when a fault condition is still present.
+  /// Returns false when a fault condition is still present; those stay latched.
   public mutating func resetFaults() -> Bool {
     var allCleared = true
     for index in 0..<ProtectionTable.rowCount where ProtectionTable.rows[index].severity == .fault {
-      if states[index].conditionTime_ms > 0 {
+      if states[index].counter.isTripped {
         allCleared = false
       } else {
-        states[index] = RowState()
+        states[index].latched = false
+        states[index].delaySamples = 0
       }
     }
+    status = ProtectionStatus()
+    _ = summarize()
     return allCleared
-  }
-
-  private static func saturatingAdd(_ a: UInt32, _ b: UInt32) -> UInt32 {
-    let (sum, overflow) = a.addingReportingOverflow(b)
-    return overflow ? .max : sum
   }
 }

@@ -11,7 +11,8 @@
 /// by the cells' parameter spread, which the noise model covers.
 
 /// exp(−x) for x ≥ 0 without libm: range-halving to x ≤ 1/8, a 4th-order Taylor polynomial,
-/// then squaring back. Relative error < 1e-6 for the x = Δt/τ ≤ 0.1 the filters use.
+/// then squaring back. Relative error < 2e-6 up to x = 0.5 (the filters use Δt/τ ≤ 0.05)
+/// and < 1e-4 up to 20.
 public func decayFactor(_ x: Float) -> Float {
   if x <= 0 { return 1 }
   if x > 30 { return 0 }
@@ -164,6 +165,9 @@ public struct SOCConfiguration: Sendable {
   /// 1σ error of the voltage model plus measurement (2RC fit residual ≈ 2 mV, AFE ≈ 1 mV,
   /// unmodelled hysteresis).
   public var measurementNoise_V: Float
+  /// Added to the voltage 1σ per ampere: the model's error (resistance ageing, temperature)
+  /// grows with current, so high-current samples are trusted less than near-rest ones.
+  public var measurementNoisePerAmpere_V: Float
   public var currentNoiseFraction: Float
   public var currentNoiseFloor_A: Float
   public var socRandomWalk_per_s: Float
@@ -176,11 +180,12 @@ public struct SOCConfiguration: Sendable {
   public var initialSOCSigma: Float
 
   public init(
-    measurementNoise_V: Float, currentNoiseFraction: Float, currentNoiseFloor_A: Float,
+    measurementNoise_V: Float, measurementNoisePerAmpere_V: Float, currentNoiseFraction: Float, currentNoiseFloor_A: Float,
     socRandomWalk_per_s: Float, rcRandomWalk_V2_per_s: Float, restCurrent_A: Float,
     restTime_ms: UInt32, restVoltageSigma_V: Float, initialSOCSigma: Float
   ) {
     self.measurementNoise_V = measurementNoise_V
+    self.measurementNoisePerAmpere_V = measurementNoisePerAmpere_V
     self.currentNoiseFraction = currentNoiseFraction
     self.currentNoiseFloor_A = currentNoiseFloor_A
     self.socRandomWalk_per_s = socRandomWalk_per_s
@@ -194,7 +199,7 @@ public struct SOCConfiguration: Sendable {
   /// 30 min rest: the slowest fitted RC branch (τ2 ≈ 89 s) has decayed 20τ by then, and the
   /// diffusion tail not in the 2RC model is mostly gone.
   public static let standard = SOCConfiguration(
-    measurementNoise_V: 0.005, currentNoiseFraction: 0.01, currentNoiseFloor_A: 0.2,
+    measurementNoise_V: 0.005, measurementNoisePerAmpere_V: 0.000_2, currentNoiseFraction: 0.01, currentNoiseFloor_A: 0.2,
     socRandomWalk_per_s: 1e-9, rcRandomWalk_V2_per_s: 1e-8, restCurrent_A: 2,
     restTime_ms: 30 * 60_000, restVoltageSigma_V: 0.003, initialSOCSigma: 0.15)
 }
@@ -237,8 +242,11 @@ public struct SOCEstimate: Equatable, Sendable {
 public struct StateOfChargeEstimator: Sendable {
   public let chemistry: CellChemistry
   public var configuration: SOCConfiguration
-  /// Capacity used for the SOC integration; follows the SOH estimate.
+  /// Capacity used for the SOC integration; follows the SOH capacity estimate.
   public var capacity_Ah: Float
+  /// Multiplies the chemistry's resistances; follows the SOH resistance estimate (aged cells
+  /// drop more voltage, which an unscaled model would misread as a lower SOC).
+  public var resistanceScale: Float
   public private(set) var minimumFilter: CellKalmanFilter
   public private(set) var meanFilter: CellKalmanFilter
   public private(set) var maximumFilter: CellKalmanFilter
@@ -252,6 +260,7 @@ public struct StateOfChargeEstimator: Sendable {
     self.chemistry = chemistry
     self.configuration = configuration
     capacity_Ah = chemistry.capacity_Ah
+    resistanceScale = 1
     let filter = CellKalmanFilter(soc: initialSOC, socSigma: configuration.initialSOCSigma)
     minimumFilter = filter
     meanFilter = filter
@@ -285,11 +294,14 @@ public struct StateOfChargeEstimator: Sendable {
 
     if dt_ms > 0 {
       StateOfChargeEstimator.predict(
-        &minimumFilter, charge_As, meanCurrent_A, dt_s, capacity_Ah, chemistry, configuration)
+        &minimumFilter, charge_As, meanCurrent_A, dt_s, capacity_Ah, resistanceScale, chemistry,
+        configuration)
       StateOfChargeEstimator.predict(
-        &meanFilter, charge_As, meanCurrent_A, dt_s, capacity_Ah, chemistry, configuration)
+        &meanFilter, charge_As, meanCurrent_A, dt_s, capacity_Ah, resistanceScale, chemistry,
+        configuration)
       StateOfChargeEstimator.predict(
-        &maximumFilter, charge_As, meanCurrent_A, dt_s, capacity_Ah, chemistry, configuration)
+        &maximumFilter, charge_As, meanCurrent_A, dt_s, capacity_Ah, resistanceScale, chemistry,
+        configuration)
     }
 
     if abs(meanCurrent_A) < configuration.restCurrent_A {
@@ -309,11 +321,16 @@ public struct StateOfChargeEstimator: Sendable {
         restCorrectionDone = true
         restCorrected = true
       } else {
-        let noise_V = configuration.measurementNoise_V
         let current_A = m.current_A
-        StateOfChargeEstimator.correct(&minimumFilter, m.minCell_V, current_A, chemistry, noise_V)
-        StateOfChargeEstimator.correct(&meanFilter, m.meanCell_V, current_A, chemistry, noise_V)
-        StateOfChargeEstimator.correct(&maximumFilter, m.maxCell_V, current_A, chemistry, noise_V)
+        let noise_V =
+          configuration.measurementNoise_V
+          + configuration.measurementNoisePerAmpere_V * abs(current_A)
+        let scale = resistanceScale
+        StateOfChargeEstimator.correct(
+          &minimumFilter, m.minCell_V, current_A, scale, chemistry, noise_V)
+        StateOfChargeEstimator.correct(&meanFilter, m.meanCell_V, current_A, scale, chemistry, noise_V)
+        StateOfChargeEstimator.correct(
+          &maximumFilter, m.maxCell_V, current_A, scale, chemistry, noise_V)
       }
     }
     return estimate(mode: plausible ? .kalman : .coulombCountingOnly, restCorrected: restCorrected)
@@ -338,20 +355,29 @@ public struct StateOfChargeEstimator: Sendable {
 
   private static func predict(
     _ filter: inout CellKalmanFilter, _ charge_As: Float, _ current_A: Float, _ dt_s: Float,
-    _ capacity_Ah: Float, _ chemistry: borrowing CellChemistry, _ configuration: SOCConfiguration
+    _ capacity_Ah: Float, _ resistanceScale: Float, _ chemistry: borrowing CellChemistry,
+    _ configuration: SOCConfiguration
   ) {
     filter.predict(
       charge_As: charge_As, current_A: current_A, dt_s: dt_s, capacity_Ah: capacity_Ah,
-      parameters: chemistry.modelParameters(soc: filter.soc), noise: configuration)
+      parameters: scaled(chemistry.modelParameters(soc: filter.soc), resistanceScale),
+      noise: configuration)
   }
 
   private static func correct(
     _ filter: inout CellKalmanFilter, _ voltage_V: Float, _ current_A: Float,
-    _ chemistry: borrowing CellChemistry, _ noise_V: Float
+    _ resistanceScale: Float, _ chemistry: borrowing CellChemistry, _ noise_V: Float
   ) {
     filter.correct(
       voltage_V: voltage_V, current_A: current_A, chemistry: chemistry,
-      parameters: chemistry.modelParameters(soc: filter.soc), measurementNoise_V: noise_V)
+      parameters: scaled(chemistry.modelParameters(soc: filter.soc), resistanceScale),
+      measurementNoise_V: noise_V)
+  }
+
+  private static func scaled(_ p: CellModelParameters, _ scale: Float) -> CellModelParameters {
+    CellModelParameters(
+      r0_Ohm: p.r0_Ohm * scale, r1_Ohm: p.r1_Ohm * scale, r2_Ohm: p.r2_Ohm * scale,
+      tau1_s: p.tau1_s, tau2_s: p.tau2_s)
   }
 
   private static func resetFromOCV(

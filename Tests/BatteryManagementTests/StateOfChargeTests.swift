@@ -1,0 +1,125 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+import Testing
+
+@testable import BatteryManagement
+
+/// Result of one closed-loop run of the estimator against the Double-precision plant.
+struct SOCRunResult {
+  /// Time after which the error stayed within 1 %.
+  var convergence_s: Double
+  var rmse: Double
+  var maxError: Double
+  var samples: Int
+  var duration_s: Double
+}
+
+/// Drives the plant with a random drive profile (segments of 5–40 s: rest, regen up to 60 A,
+/// discharge up to 150 A) and runs the estimator on the noisy, biased measurements every 100 ms.
+func runDriveProfile(
+  initialSOC: Double, estimatorSOC: Float, duration_s: Double, seed: UInt64,
+  gainError: Double = 0.005, offset_A: Double = 0.020, voltageNoise_V: Double = 0.002,
+  plantCapacity_Ah: Double = 100, plantResistanceScale: Double = 1,
+  modelResistanceScale: Float = 1
+) throws -> SOCRunResult {
+  let chemistry = try CellChemistry.lgM50Group20p()
+  var plant = CellPlant(chemistry: chemistry, soc: initialSOC, capacity_Ah: plantCapacity_Ah)
+  plant.resistanceScale = plantResistanceScale
+  var estimator = StateOfChargeEstimator(
+    chemistry: chemistry, configuration: .standard, initialSOC: estimatorSOC)
+  estimator.resistanceScale = modelResistanceScale
+  var random = SeededGenerator(seed: seed)
+  let dt = 0.1
+  var segmentLeft = 0.0
+  var current = 0.0
+  var sumSquares = 0.0
+  var maxError = 0.0
+  var count = 0
+  var t = 0.0
+  var convergence_s = -1.0
+  while t < duration_s {
+    if segmentLeft <= 0 {
+      segmentLeft = 5 + 35 * random.uniform()
+      let kind = random.uniform()
+      if kind < 0.2 {
+        current = 0
+      } else if kind < 0.35 {
+        current = -20 - 40 * random.uniform()
+      } else {
+        current = 10 + 140 * random.uniform()
+      }
+    }
+    plant.step(current_A: current, dt_s: dt)
+    t += dt
+    segmentLeft -= dt
+    let measured_A = current * (1 + gainError) + offset_A
+    let measured_mA = Int32((measured_A * 1000).rounded())
+    let cell_V = plant.terminalVoltage(current_A: current) + voltageNoise_V * random.gaussian()
+    let cell_mV = (cell_V * 1000).rounded()
+    estimator.integrateCurrent(current_mA: measured_mA, elapsed_ms: 100, contactorsOpen: false)
+    let estimate = estimator.update(
+      uniformMeasurement(cell_V: Float(cell_mV / 1000), current_A: Float(measured_mA) / 1000))
+    let error = Double(estimate.meanCell) - plant.soc
+    if abs(error) > 0.01 { convergence_s = -1 } else if convergence_s < 0 { convergence_s = t }
+    if t >= 300 {
+      sumSquares += error * error
+      maxError = max(maxError, abs(error))
+      count += 1
+    }
+  }
+  return SOCRunResult(
+    convergence_s: convergence_s, rmse: (sumSquares / Double(count)).squareRoot(), maxError: maxError, samples: count,
+    duration_s: t)
+}
+
+@Suite("State of charge")
+struct StateOfChargeTests {
+  @Test("decayFactor matches exp(-x) within 2e-6 relative for x in 0…0.5 and 1e-4 up to 20")
+  func decayFactorMatchesLibm() {
+    var x = 0.0
+    while x <= 20 {
+      let expected = exp(-x)
+      let got = Double(decayFactor(Float(x)))
+      let tolerance = x <= 0.5 ? 2e-6 : 1e-4
+      #expect(abs(got - expected) / expected <= tolerance, "x = \(x)")
+      x += x < 0.5 ? 0.001 : 0.05
+    }
+  }
+
+  @Test(
+    "EKF from a 10 % wrong SOC: RMSE ≤ 1 % and max ≤ 2 % after 300 s over a 40 min drive",
+    arguments: [(0.80, 0.70), (0.60, 0.70), (0.35, 0.25)])
+  func ekfConvergesOnDriveProfile(trueSOC: Double, startSOC: Double) throws {
+    let result = try runDriveProfile(
+      initialSOC: trueSOC, estimatorSOC: Float(startSOC), duration_s: 2400, seed: 42)
+    print("EKF true", trueSOC, "start", startSOC, "converged after", result.convergence_s, "s, RMSE", result.rmse, "max", result.maxError)
+    #expect(result.duration_s >= 1800)
+    #expect(result.rmse <= 0.01, "RMSE \(result.rmse)")
+    #expect(result.maxError <= 0.02, "max \(result.maxError)")
+  }
+
+  @Test(
+    "EKF with unmodelled ageing (R ×1.15, capacity −5 %, 5 mV noise): RMSE ≤ 1 %, max ≤ 2 %"
+  )
+  func ekfToleratesModelMismatch() throws {
+    let result = try runDriveProfile(
+      initialSOC: 0.75, estimatorSOC: 0.65, duration_s: 2400, seed: 7, voltageNoise_V: 0.005,
+      plantCapacity_Ah: 95, plantResistanceScale: 1.15)
+    print("EKF R×1.15:", result.convergence_s, "s, RMSE", result.rmse, "max", result.maxError)
+    #expect(result.rmse <= 0.01, "RMSE \(result.rmse)")
+    #expect(result.maxError <= 0.02, "max \(result.maxError)")
+  }
+
+  @Test("EKF on a cell with R ×1.5, given the SOH resistance scale: RMSE ≤ 1 %, max ≤ 2 %")
+  func ekfUsesResistanceScaleFromStateOfHealth() throws {
+    let result = try runDriveProfile(
+      initialSOC: 0.75, estimatorSOC: 0.65, duration_s: 2400, seed: 9, voltageNoise_V: 0.005,
+      plantResistanceScale: 1.5, modelResistanceScale: 1.5)
+    print("EKF R×1.5 scaled:", result.convergence_s, "s, RMSE", result.rmse, "max", result.maxError)
+    #expect(result.rmse <= 0.01, "RMSE \(result.rmse)")
+    #expect(result.maxError <= 0.02, "max \(result.maxError)")
+  }
+}
