@@ -42,10 +42,25 @@ public struct PlausibilityLimits: Sendable {
     sumTolerance_V: 3, sumToleranceFraction: 0.02, maxCurrentMagnitude_A: 500)
 }
 
-/// Why a scan was (partly) not believed. Bits, so several can be reported at once.
-public struct AcquisitionFaults: OptionSet, Equatable, Sendable {
-  public let rawValue: UInt16
+/// Why a scan was (partly) not believed. Bits, so several can be reported at once. (Not an
+/// `OptionSet`: its array-literal conformance allocates, which firmware builds reject.)
+public struct AcquisitionFaults: Equatable, Sendable {
+  public var rawValue: UInt16
   public init(rawValue: UInt16) { self.rawValue = rawValue }
+
+  public func contains(_ other: AcquisitionFaults) -> Bool {
+    rawValue & other.rawValue == other.rawValue
+  }
+
+  public func isDisjoint(with other: AcquisitionFaults) -> Bool {
+    rawValue & other.rawValue == 0
+  }
+
+  public mutating func insert(_ other: AcquisitionFaults) {
+    rawValue |= other.rawValue
+  }
+
+  public var isEmpty: Bool { rawValue == 0 }
 
   public static let openWire = AcquisitionFaults(rawValue: 1 << 0)
   public static let cellVoltageRange = AcquisitionFaults(rawValue: 1 << 1)
@@ -56,6 +71,10 @@ public struct AcquisitionFaults: OptionSet, Equatable, Sendable {
   public static let currentRange = AcquisitionFaults(rawValue: 1 << 6)
   /// No cell or no temperature passed the checks: nothing can be monitored.
   public static let noValidCell = AcquisitionFaults(rawValue: 1 << 7)
+  /// Faults after which the voltages must not correct the SOC.
+  public static let blockingEstimation = AcquisitionFaults(
+    rawValue: openWire.rawValue | cellVoltageRange.rawValue | packVoltageMismatch.rawValue
+      | currentRange.rawValue | noValidCell.rawValue)
 }
 
 /// One checked scan in SI units: what every later stage (protections, SOC, balancing) uses.
@@ -98,18 +117,17 @@ public struct PackMeasurement: Sendable {
     validCellCount = 0
     openWireCount = 0
     implausibleCellCount = 0
-    faults = []
+    faults = AcquisitionFaults(rawValue: 0)
   }
 
   /// True when the voltages can be used to correct the SOC: every cell seen, no open wire, pack
   /// sum consistent, current in range. Otherwise the SOC falls back to coulomb counting.
   public var isPlausibleForEstimation: Bool {
-    faults.isDisjoint(with: [.openWire, .cellVoltageRange, .packVoltageMismatch, .currentRange, .noValidCell])
-      && implausibleCellCount == 0
+    faults.isDisjoint(with: AcquisitionFaults.blockingEstimation) && implausibleCellCount == 0
   }
 
   public func isCellValid(_ index: Int) -> Bool {
-    (cellValid[index / 32] >> UInt32(index % 32)) & 1 != 0
+    (cellValid[index / 32] &>> UInt32(index % 32)) & 1 != 0
   }
 }
 
@@ -167,7 +185,7 @@ public struct AcquisitionCheck: Sendable {
       }
       previousCell_mV[i] = v
       guard valid else { continue }
-      m.cellValid[i / 32] |= 1 << UInt32(i % 32)
+      m.cellValid[i / 32] |= UInt32(1) &<< UInt32(i % 32)
       m.validCellCount += 1
       validSum_mV += Int(v)
       if v < minValue {
@@ -203,9 +221,9 @@ public struct AcquisitionCheck: Sendable {
     }
     hasPrevious = true
 
-    m.current_A = Float(sample.current_mA) / 1000
-    m.packVoltage_V = Float(sample.packVoltage_dV) / 10
-    m.linkVoltage_V = Float(sample.linkVoltage_dV) / 10
+    m.current_A = Float(Int(sample.current_mA)) / 1000
+    m.packVoltage_V = Float(Int(sample.packVoltage_dV)) / 10
+    m.linkVoltage_V = Float(Int(sample.linkVoltage_dV)) / 10
     m.sumOfCells_V = Float(sum_mV) / 1000
     if m.current_A > limits.maxCurrentMagnitude_A || m.current_A < -limits.maxCurrentMagnitude_A {
       m.faults.insert(.currentRange)
@@ -214,11 +232,11 @@ public struct AcquisitionCheck: Sendable {
       m.faults.insert(.noValidCell)
       return m
     }
-    m.minCell_V = Float(minValue) / 1000
-    m.maxCell_V = Float(maxValue) / 1000
+    m.minCell_V = Float(Int(minValue)) / 1000
+    m.maxCell_V = Float(Int(maxValue)) / 1000
     m.meanCell_V = Float(validSum_mV) / 1000 / Float(m.validCellCount)
-    m.minTemperature_C = Float(minT) / 10
-    m.maxTemperature_C = Float(maxT) / 10
+    m.minTemperature_C = Float(Int(minT)) / 10
+    m.maxTemperature_C = Float(Int(maxT)) / 10
     if m.validCellCount == cellCount {
       let gap = m.sumOfCells_V - m.packVoltage_V
       let tolerance = limits.sumTolerance_V + limits.sumToleranceFraction * m.packVoltage_V

@@ -61,7 +61,7 @@ public struct PassiveBalancer: Sendable {
     let target_mV = minimum_mV + configuration.stopSpread_mV
     for i in 0..<min(cellCount, BatteryCapacity.maxCells) where m.isCellValid(i) {
       let cell_mV = scan.cellVoltage_mV[i]
-      if cell_mV > target_mV { mask[i / 32] |= 1 << UInt32(i % 32) }
+      if cell_mV > target_mV { mask[i / 32] |= UInt32(1) &<< UInt32(i % 32) }
     }
     return mask
   }

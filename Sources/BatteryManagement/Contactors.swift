@@ -143,9 +143,9 @@ public struct ContactorSequencer: Sendable {
     request: ContactorRequest, forceOpen: Bool, prechargeAllowed: Bool, sample: PackSample,
     elapsed_ms: UInt32
   ) -> ContactorSet {
-    let pack_V = Float(sample.packVoltage_dV) / 10
-    let link_V = Float(sample.linkVoltage_dV) / 10
-    let current_A = Float(sample.current_mA) / 1000
+    let pack_V = Float(Int(sample.packVoltage_dV)) / 10
+    let link_V = Float(Int(sample.linkVoltage_dV)) / 10
+    let current_A = Float(Int(sample.current_mA)) / 1000
     timer_ms = timer_ms > UInt32.max - elapsed_ms ? UInt32.max : timer_ms + elapsed_ms
 
     switch state {

@@ -110,15 +110,15 @@ extension PowerLimitConfiguration {
   ) -> PowerLimits {
     guard !protection.faultPresent, m.validCellCount > 0 else { return .zero }
     let chargeFactor = min(
-      chargeTemperature.factor(m.maxTemperature_C),
-      chargeTemperature.factor(m.minTemperature_C),
-      chargeSOC.factor(soc.maximumCell),
-      chargeCellVoltage.factor(m.maxCell_V))
+      min(
+        chargeTemperature.factor(m.maxTemperature_C),
+        chargeTemperature.factor(m.minTemperature_C)),
+      min(chargeSOC.factor(soc.maximumCell), chargeCellVoltage.factor(m.maxCell_V)))
     let dischargeFactor = min(
-      dischargeTemperature.factor(m.maxTemperature_C),
-      dischargeTemperature.factor(m.minTemperature_C),
-      dischargeSOC.factor(soc.minimumCell),
-      dischargeCellVoltage.factor(m.minCell_V))
+      min(
+        dischargeTemperature.factor(m.maxTemperature_C),
+        dischargeTemperature.factor(m.minTemperature_C)),
+      min(dischargeSOC.factor(soc.minimumCell), dischargeCellVoltage.factor(m.minCell_V)))
     var charge = maxChargeCurrent_A * chargeFactor
     var discharge = maxDischargeCurrent_A * dischargeFactor
     if protection.chargeDerated { charge *= derateFactor }

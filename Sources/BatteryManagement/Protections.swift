@@ -3,7 +3,7 @@
 /// explains every row and the tests iterate over the table.
 
 /// Identifier of a diagnostic: its row in `ProtectionTable.rows` and its code in the fault log.
-public enum DiagnosticID: UInt8, CaseIterable, Sendable {
+public enum DiagnosticID: UInt8, Sendable {
   case cellOvervoltageWarning = 0
   case cellOvervoltageDerate
   case cellOvervoltageFault
@@ -255,7 +255,7 @@ public struct ProtectionStatus: Equatable, Sendable {
     openContactors = false
   }
 
-  public func isActive(_ id: DiagnosticID) -> Bool { (active >> UInt32(id.rawValue)) & 1 != 0 }
+  public func isActive(_ id: DiagnosticID) -> Bool { (active &>> UInt32(id.rawValue)) & 1 != 0 }
   /// Any fault (latched), whether or not its delay has passed.
   public var faultPresent: Bool { highestSeverity == .fault }
 }
@@ -363,7 +363,7 @@ public struct ProtectionMonitor: Sendable {
     if event == .tripped && row.severity == .fault && !state.latched {
       state.latched = true
       state.delaySamples = 0
-      status.newlyRecorded |= row.recorded ? 1 << UInt32(index) : 0
+      status.newlyRecorded |= row.recorded ? UInt32(1) &<< UInt32(index) : 0
     } else if state.latched {
       state.delaySamples &+= state.delaySamples < UInt32.max ? 1 : 0
     }
@@ -379,7 +379,7 @@ public struct ProtectionMonitor: Sendable {
       let state = states[index]
       let active = row.severity == .fault ? state.latched : state.counter.isTripped
       guard active else { continue }
-      next.active |= 1 << UInt32(index)
+      next.active |= UInt32(1) &<< UInt32(index)
       next.highestSeverity = max(next.highestSeverity, row.severity)
       if row.severity >= .derate {
         switch row.derates {

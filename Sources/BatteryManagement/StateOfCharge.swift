@@ -50,22 +50,23 @@ public struct CoulombCounter: Sendable {
 
   /// Called every 1 ms with the raw sample.
   public mutating func integrate(current_mA: Int32, elapsed_ms: UInt32, contactorsOpen: Bool) {
-    let dt = Float(elapsed_ms)
+    let dt = float(elapsed_ms)
     if contactorsOpen {
       // No current can flow: whatever is measured is offset. Nothing is integrated.
       let alpha = min(dt / CoulombCounter.offsetTimeConstant_ms, 1)
-      offset_mA += alpha * (Float(current_mA) - offset_mA)
+      offset_mA += alpha * (Float(Int(current_mA)) - offset_mA)
       offset_mA = min(max(offset_mA, -CoulombCounter.maxOffset_mA), CoulombCounter.maxOffset_mA)
       return
     }
-    let corrected_mA = Float(current_mA) - offset_mA
-    let charge = Int64((corrected_mA * dt).rounded())
+    let corrected_mA = Float(Int(current_mA)) - offset_mA
+    // Clamped to Int32 range (±2.1e9 mA·ms ≙ 500 A for 4 s), far beyond one call.
+    let charge = int64(Int(min(max(corrected_mA * dt, -2e9), 2e9).rounded()))
     netDischarge_mAms += charge
     if charge > 0 { dischargeThroughput_mAms += charge }
   }
 
   public static func ampereHours(_ charge_mAms: Int64) -> Float {
-    Float(charge_mAms) / 3_600_000_000
+    float(charge_mAms) / 3_600_000_000
   }
 }
 
@@ -287,8 +288,8 @@ public struct StateOfChargeEstimator: Sendable {
     timeSinceUpdate_ms = 0
     let charge_mAms = counter.netDischarge_mAms - chargeAtLastUpdate_mAms
     chargeAtLastUpdate_mAms = counter.netDischarge_mAms
-    let dt_s = Float(dt_ms) / 1000
-    let charge_As = Float(charge_mAms) / 1_000_000
+    let dt_s = float(dt_ms) / 1000
+    let charge_As = float(charge_mAms) / 1_000_000
     let meanCurrent_A = dt_ms > 0 ? charge_As / dt_s : 0
     let plausible = m.isPlausibleForEstimation
 
