@@ -6,7 +6,11 @@ import PackageDescription
 /// Floor-1 and floor-2 modules, in dependency order: (name, dependencies).
 let modules: [(name: String, dependencies: [String])] = [
   ("Platform", []),
-  ("BatteryManagement", ["Platform"]),
+  ("ControlMath", []),
+  ("BatteryManagement", ["Platform", "ControlMath"]),
+  ("Scheduling", ["Platform"]),
+  ("InverterApp", ["Platform", "Scheduling"]),
+  ("BatteryApp", ["Platform", "Scheduling"]),
 ]
 
 let package = Package(

@@ -1,3 +1,4 @@
+import ControlMath
 import Platform
 
 /// Operating limits of one cell (group) from its datasheet. The protection table, the power
@@ -66,14 +67,15 @@ public struct CellChemistry: Sendable {
 
   public let capacity_Ah: Float
   public let limits: CellLimits
-  /// OCV over SOC (0…1) and its inverse (the OCV must rise strictly with SOC).
-  let ocv: LookupTable1D<101>
-  let inverseOCV: LookupTable1D<101>
-  let r0: LookupTable1D<5>
-  let r1: LookupTable1D<5>
-  let r2: LookupTable1D<5>
-  let tau1: LookupTable1D<5>
-  let tau2: LookupTable1D<5>
+  /// OCV over SOC (0…1) and its inverse (the OCV must rise strictly with SOC). Lookups are
+  /// `mutating` (the tables remember their last segment), hence `var` and mutating readers.
+  var ocv: LookupTable1D<101>
+  var inverseOCV: LookupTable1D<101>
+  var r0: LookupTable1D<5>
+  var r1: LookupTable1D<5>
+  var r2: LookupTable1D<5>
+  var tau1: LookupTable1D<5>
+  var tau2: LookupTable1D<5>
 
   /// - Parameters:
   ///   - ocv_V: open-circuit voltage at SOC = index / 100, strictly rising.
@@ -104,24 +106,24 @@ public struct CellChemistry: Sendable {
   }
 
   /// OCV at `soc` (0…1, clamped at the table ends).
-  public func openCircuitVoltage_V(soc: Float) -> Float {
+  public mutating func openCircuitVoltage_V(soc: Float) -> Float {
     ocv.lookup(soc)
   }
 
   /// dOCV/dSOC in V per unit SOC: the slope of the 1 % table segment that holds `soc`.
-  public func ocvSlope_V(soc: Float) -> Float {
+  public mutating func ocvSlope_V(soc: Float) -> Float {
     let clamped = min(max(soc, 0), 0.999_9)
     let lower = Float(Int(clamped * 100)) / 100
     return (ocv.lookup(lower + 0.01) - ocv.lookup(lower)) * 100
   }
 
   /// The SOC whose OCV is `voltage_V` (inverse table, clamped to 0…1).
-  public func stateOfCharge(openCircuitVoltage_V voltage_V: Float) -> Float {
+  public mutating func stateOfCharge(openCircuitVoltage_V voltage_V: Float) -> Float {
     inverseOCV.lookup(voltage_V)
   }
 
   /// 2RC parameters at `soc`.
-  public func modelParameters(soc: Float) -> CellModelParameters {
+  public mutating func modelParameters(soc: Float) -> CellModelParameters {
     CellModelParameters(
       r0_Ohm: r0.lookup(soc), r1_Ohm: r1.lookup(soc), r2_Ohm: r2.lookup(soc),
       tau1_s: tau1.lookup(soc), tau2_s: tau2.lookup(soc))

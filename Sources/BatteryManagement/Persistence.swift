@@ -1,3 +1,4 @@
+import ControlMath
 import Platform
 
 /// What survives reset and power loss: SOC, SOH, counters and a fault log, kept as a

@@ -1,3 +1,5 @@
+import ControlMath
+
 /// State of function: the charge and discharge current the pack allows now, and the matching
 /// power, ready to publish every 100 ms. Each limit is the continuous current times the
 /// smallest of three trapezoid derating factors (temperature, SOC, cell-voltage headroom).
@@ -5,7 +7,7 @@
 /// A trapezoid 0 → 1 → 1 → 0 over four breakpoints (ramps may be vertical only in the sense
 /// of very steep: the breakpoints must rise strictly).
 public struct Trapezoid: Sendable {
-  let table: LookupTable1D<4>
+  var table: LookupTable1D<4>
 
   /// Factor 0 at and below `zeroLow`, 1 from `fullLow` to `fullHigh`, 0 at and above
   /// `zeroHigh`, linear in between.
@@ -16,7 +18,7 @@ public struct Trapezoid: Sendable {
       breakpoints: [zeroLow, fullLow, fullHigh, zeroHigh], values: [0, 1, 1, 0])
   }
 
-  public func factor(_ x: Float) -> Float { table.lookup(x) }
+  public mutating func factor(_ x: Float) -> Float { table.lookup(x) }
 }
 
 public struct PowerLimitConfiguration: Sendable {
@@ -104,7 +106,7 @@ extension PowerLimitConfiguration {
   /// - Parameters:
   ///   - packResistance_Ohm: series resistance of the whole string (cells × R0 × SOH ratio):
   ///     the power is computed at the terminal voltage the limit current would produce.
-  public func limits(
+  public mutating func limits(
     measurement m: PackMeasurement, soc: SOCEstimate, protection: ProtectionStatus,
     packOpenCircuitVoltage_V: Float, packResistance_Ohm: Float
   ) -> PowerLimits {

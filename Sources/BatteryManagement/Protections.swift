@@ -1,3 +1,5 @@
+import ControlMath
+
 /// Battery protections as data: one row per diagnostic (foxBMS style). Thresholds, debounce
 /// and delays live in `ProtectionTable.rows` and nowhere else; docs/bms-protections.md
 /// explains every row and the tests iterate over the table.

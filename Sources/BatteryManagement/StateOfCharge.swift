@@ -132,7 +132,7 @@ public struct CellKalmanFilter: Sendable {
   /// Measurement update with a terminal voltage. Returns the innovation (V).
   @discardableResult
   public mutating func correct(
-    voltage_V: Float, current_A: Float, chemistry: borrowing CellChemistry,
+    voltage_V: Float, current_A: Float, chemistry: inout CellChemistry,
     parameters: CellModelParameters, measurementNoise_V: Float
   ) -> Float {
     let predicted =
@@ -241,7 +241,7 @@ public struct SOCEstimate: Equatable, Sendable {
 }
 
 public struct StateOfChargeEstimator: Sendable {
-  public let chemistry: CellChemistry
+  public private(set) var chemistry: CellChemistry
   public var configuration: SOCConfiguration
   /// Capacity used for the SOC integration; follows the SOH capacity estimate.
   public var capacity_Ah: Float
@@ -295,13 +295,13 @@ public struct StateOfChargeEstimator: Sendable {
 
     if dt_ms > 0 {
       StateOfChargeEstimator.predict(
-        &minimumFilter, charge_As, meanCurrent_A, dt_s, capacity_Ah, resistanceScale, chemistry,
+        &minimumFilter, charge_As, meanCurrent_A, dt_s, capacity_Ah, resistanceScale, &chemistry,
         configuration)
       StateOfChargeEstimator.predict(
-        &meanFilter, charge_As, meanCurrent_A, dt_s, capacity_Ah, resistanceScale, chemistry,
+        &meanFilter, charge_As, meanCurrent_A, dt_s, capacity_Ah, resistanceScale, &chemistry,
         configuration)
       StateOfChargeEstimator.predict(
-        &maximumFilter, charge_As, meanCurrent_A, dt_s, capacity_Ah, resistanceScale, chemistry,
+        &maximumFilter, charge_As, meanCurrent_A, dt_s, capacity_Ah, resistanceScale, &chemistry,
         configuration)
     }
 
@@ -316,9 +316,9 @@ public struct StateOfChargeEstimator: Sendable {
     if plausible {
       if restTime_ms >= configuration.restTime_ms && !restCorrectionDone {
         let sigma_V = configuration.restVoltageSigma_V
-        StateOfChargeEstimator.resetFromOCV(&minimumFilter, m.minCell_V, chemistry, sigma_V)
-        StateOfChargeEstimator.resetFromOCV(&meanFilter, m.meanCell_V, chemistry, sigma_V)
-        StateOfChargeEstimator.resetFromOCV(&maximumFilter, m.maxCell_V, chemistry, sigma_V)
+        StateOfChargeEstimator.resetFromOCV(&minimumFilter, m.minCell_V, &chemistry, sigma_V)
+        StateOfChargeEstimator.resetFromOCV(&meanFilter, m.meanCell_V, &chemistry, sigma_V)
+        StateOfChargeEstimator.resetFromOCV(&maximumFilter, m.maxCell_V, &chemistry, sigma_V)
         restCorrectionDone = true
         restCorrected = true
       } else {
@@ -328,10 +328,10 @@ public struct StateOfChargeEstimator: Sendable {
           + configuration.measurementNoisePerAmpere_V * abs(current_A)
         let scale = resistanceScale
         StateOfChargeEstimator.correct(
-          &minimumFilter, m.minCell_V, current_A, scale, chemistry, noise_V)
-        StateOfChargeEstimator.correct(&meanFilter, m.meanCell_V, current_A, scale, chemistry, noise_V)
+          &minimumFilter, m.minCell_V, current_A, scale, &chemistry, noise_V)
+        StateOfChargeEstimator.correct(&meanFilter, m.meanCell_V, current_A, scale, &chemistry, noise_V)
         StateOfChargeEstimator.correct(
-          &maximumFilter, m.maxCell_V, current_A, scale, chemistry, noise_V)
+          &maximumFilter, m.maxCell_V, current_A, scale, &chemistry, noise_V)
       }
     }
     return estimate(mode: plausible ? .kalman : .coulombCountingOnly, restCorrected: restCorrected)
@@ -356,7 +356,7 @@ public struct StateOfChargeEstimator: Sendable {
 
   private static func predict(
     _ filter: inout CellKalmanFilter, _ charge_As: Float, _ current_A: Float, _ dt_s: Float,
-    _ capacity_Ah: Float, _ resistanceScale: Float, _ chemistry: borrowing CellChemistry,
+    _ capacity_Ah: Float, _ resistanceScale: Float, _ chemistry: inout CellChemistry,
     _ configuration: SOCConfiguration
   ) {
     filter.predict(
@@ -367,10 +367,10 @@ public struct StateOfChargeEstimator: Sendable {
 
   private static func correct(
     _ filter: inout CellKalmanFilter, _ voltage_V: Float, _ current_A: Float,
-    _ resistanceScale: Float, _ chemistry: borrowing CellChemistry, _ noise_V: Float
+    _ resistanceScale: Float, _ chemistry: inout CellChemistry, _ noise_V: Float
   ) {
     filter.correct(
-      voltage_V: voltage_V, current_A: current_A, chemistry: chemistry,
+      voltage_V: voltage_V, current_A: current_A, chemistry: &chemistry,
       parameters: scaled(chemistry.modelParameters(soc: filter.soc), resistanceScale),
       measurementNoise_V: noise_V)
   }
@@ -382,7 +382,7 @@ public struct StateOfChargeEstimator: Sendable {
   }
 
   private static func resetFromOCV(
-    _ filter: inout CellKalmanFilter, _ voltage_V: Float, _ chemistry: borrowing CellChemistry,
+    _ filter: inout CellKalmanFilter, _ voltage_V: Float, _ chemistry: inout CellChemistry,
     _ sigma_V: Float
   ) {
     let soc = chemistry.stateOfCharge(openCircuitVoltage_V: voltage_V)

@@ -1,3 +1,5 @@
+import ControlMath
+
 /// State of health: capacity from charge throughput between well-known SOC points, internal
 /// resistance from current steps, both as a percentage of the chemistry's nominal values.
 

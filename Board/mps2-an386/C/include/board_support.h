@@ -1,0 +1,51 @@
+// C services of the MPS2 AN386 board runtime that Swift calls: ARM semihosting (the host
+// link QEMU provides) and a few core intrinsics.
+#ifndef KAIRO_BOARD_SUPPORT_H
+#define KAIRO_BOARD_SUPPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+// Ends the QEMU run with `status` as the process exit code (SYS_EXIT_EXTENDED).
+__attribute__((noreturn)) void semihosting_exit(int status);
+
+// Writes bytes to the host's stderr (semihosting console).
+void semihosting_write_console(const uint8_t *bytes, size_t count);
+
+// Copies the semihosting command line (QEMU `-semihosting-config arg=...`) into `buffer`,
+// NUL-terminated; returns its length, or -1 when there is none or it does not fit.
+int semihosting_command_line(uint8_t *buffer, size_t capacity);
+
+// Host files: open (mode as in fopen: 0 "r", 4 "w", 8 "a", binary +1), read, write, close.
+// read/write return the number of bytes NOT transferred (0 = all), as the semihosting spec.
+int semihosting_open(const char *path, int mode);
+int semihosting_read(int handle, uint8_t *buffer, size_t count);
+int semihosting_write(int handle, const uint8_t *bytes, size_t count);
+int semihosting_close(int handle);
+
+// Two words in `.noinit` that survive a watchdog or software reset: a validity marker and the
+// reset cause the board recorded before the reset.
+extern volatile uint32_t kairo_reset_record[2];
+
+static inline uint32_t reset_record_load(int index) { return kairo_reset_record[index]; }
+
+static inline void reset_record_store(int index, uint32_t value) {
+  kairo_reset_record[index] = value;
+}
+
+// Interrupt masking for short critical sections shared with an ISR.
+static inline uint32_t core_primask_disable(void) {
+  uint32_t primask;
+  __asm volatile("mrs %0, primask\n cpsid i" : "=r"(primask)::"memory");
+  return primask;
+}
+
+static inline void core_primask_restore(uint32_t primask) {
+  __asm volatile("msr primask, %0" ::"r"(primask) : "memory");
+}
+
+static inline void core_wait_for_interrupt(void) { __asm volatile("wfi" ::: "memory"); }
+
+static inline void core_data_barrier(void) { __asm volatile("dsb\n isb" ::: "memory"); }
+
+#endif

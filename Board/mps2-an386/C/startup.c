@@ -1,0 +1,72 @@
+// Reset and exception entry for the MPS2 AN386 (Cortex-M4F): vector table, memory
+// initialisation, and the trampolines that hand faults to the Swift fault reporter.
+#include <stdint.h>
+
+#include "board_support.h"
+
+extern uint32_t __data_start, __data_end, __data_load, __bss_start, __bss_end, __stack_top;
+
+int main(void);
+
+// Implemented in Swift (Board/.../Fault.swift).
+void kairo_report_fault(const uint32_t *stacked_frame, uint32_t exception_number);
+void kairo_watchdog_interrupt(void);
+
+__attribute__((section(".noinit"))) volatile uint32_t kairo_reset_record[2];
+
+#define SCB_CPACR (*(volatile uint32_t *)0xE000ED88u)
+
+__attribute__((noreturn)) void Reset_Handler(void) {
+  // Swift emits VFP instructions anywhere, so the FPU is on before any of it runs (CP10, CP11
+  // full access), and the pipeline is flushed so the next instruction sees it.
+  SCB_CPACR |= 0xFu << 20;
+  __asm volatile("dsb\n isb" ::: "memory");
+
+  const uint32_t *from = &__data_load;
+  for (uint32_t *to = &__data_start; to < &__data_end;) *to++ = *from++;
+  for (uint32_t *p = &__bss_start; p < &__bss_end;) *p++ = 0;
+
+  int status = main();
+  semihosting_exit(status);
+}
+
+// Every fault funnels here with the frame the core stacked (r0-r3, r12, lr, pc, xpsr), taken
+// from whichever stack was active, and the exception number from IPSR.
+__attribute__((naked)) void Fault_Handler(void) {
+  __asm volatile(
+      "tst lr, #4\n"
+      "ite eq\n"
+      "mrseq r0, msp\n"
+      "mrsne r0, psp\n"
+      "mrs r1, ipsr\n"
+      "b kairo_report_fault\n");
+}
+
+void NMI_Handler(void) { kairo_watchdog_interrupt(); }
+
+// SysTick only wakes the core from WFI (SysTickClock reads COUNTFLAG itself).
+void SysTick_Handler(void) {}
+
+// An interrupt nobody enabled: reported like a fault, with its exception number.
+__attribute__((naked)) void Unexpected_Handler(void) {
+  __asm volatile("b Fault_Handler\n");
+}
+
+typedef void (*vector_t)(void);
+
+// Cortex-M4 system exceptions plus the 32 MPS2 external interrupts, all unexpected until a
+// driver claims one.
+__attribute__((section(".isr_vector"), used)) const vector_t vector_table[16 + 32] = {
+    [0] = (vector_t)&__stack_top,
+    [1] = Reset_Handler,
+    [2] = NMI_Handler,
+    [3] = Fault_Handler,  // HardFault
+    [4] = Fault_Handler,  // MemManage
+    [5] = Fault_Handler,  // BusFault
+    [6] = Fault_Handler,  // UsageFault
+    [11] = Unexpected_Handler,  // SVCall
+    [12] = Unexpected_Handler,  // DebugMonitor
+    [14] = Unexpected_Handler,  // PendSV
+    [15] = SysTick_Handler,
+    [16 ... 47] = Unexpected_Handler,
+};

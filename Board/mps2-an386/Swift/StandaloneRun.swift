@@ -1,0 +1,49 @@
+import Platform
+import Scheduling
+
+extension Board {
+  /// Arguments every image accepts on the semihosting command line.
+  public static let standaloneArguments: [1 of StaticString] = ["ticks"]
+
+  /// Runs an ECU's task set under the cyclic scheduler, paced by SysTick, with the watchdog
+  /// supervised by the scheduler. Stops after `ticks` control periods (0: never) and returns
+  /// the scheduler for the caller's summary.
+  public static func runStandalone<Tasks: TaskSet>(
+    _ tasks: inout Tasks, periodMicroseconds: UInt32, supervisionTicks: UInt32, ticks: UInt32
+  ) -> CyclicScheduler {
+    let scheduler: CyclicScheduler
+    do {
+      scheduler = try CyclicScheduler(tasks: tasks, supervisionTicks: supervisionTicks)
+    } catch {
+      Console.write("error: task schedule rejected by the scheduler")
+      Console.newline()
+      exit(.selfTestFailed)
+    }
+    var running = scheduler
+    // Two supervision cycles of margin before the NMI, then the same again until the reset.
+    let supervisionMicroseconds = supervisionTicks * periodMicroseconds
+    var watchdog = BoardWatchdog(timeoutMicroseconds: 2 * supervisionMicroseconds)
+    var clock = SysTickClock(periodMicroseconds: periodMicroseconds)
+    Console.write("scheduler: period ")
+    Console.write(decimal: periodMicroseconds)
+    Console.write(" us, supervision every ")
+    Console.write(decimal: supervisionTicks)
+    Console.write(" periods")
+    Console.newline()
+    while ticks == 0 || running.tick != ticks {
+      _ = clock.waitForNextPeriod()
+      running.runOnePeriod(&tasks, watchdog: &watchdog)
+    }
+    return running
+  }
+
+  /// The closing line of a standalone run.
+  public static func printRunSummary(_ scheduler: CyclicScheduler) {
+    Console.write("ran ")
+    Console.write(decimal: scheduler.tick)
+    Console.write(" periods, ")
+    Console.write(decimal: scheduler.healthyCycles)
+    Console.write(" healthy supervision cycles")
+    Console.newline()
+  }
+}
