@@ -226,7 +226,7 @@ public enum ProtectionTable {
       .openWireFault, .openWireCount, above: true, 1, hysteresis: 0,
       .fault, .any, .both, debounce_ms: 50, delay_ms: 200, goal_ms: 500),
     row(
-      .implausibleMeasurementWarning, .implausibleCellCount, above: true, 1, hysteresis: 1,
+      .implausibleMeasurementWarning, .implausibleCellCount, above: true, 1, hysteresis: 0,
       .warning, .any, .both, debounce_ms: 50, delay_ms: 0, goal_ms: 0),
   ]
 
@@ -276,6 +276,8 @@ public struct ProtectionMonitor: Sendable {
   private var states: [26 of RowState]
   private var charging: Bool
   private var discharging: Bool
+  /// Rows recorded since the last summary.
+  private var pendingRecorded: UInt32
   public private(set) var status: ProtectionStatus
 
   public init() {
@@ -288,6 +290,7 @@ public struct ProtectionMonitor: Sendable {
     }
     charging = false
     discharging = false
+    pendingRecorded = 0
     status = ProtectionStatus()
   }
 
@@ -365,7 +368,7 @@ public struct ProtectionMonitor: Sendable {
     if event == .tripped && row.severity == .fault && !state.latched {
       state.latched = true
       state.delaySamples = 0
-      status.newlyRecorded |= row.recorded ? UInt32(1) &<< UInt32(index) : 0
+      pendingRecorded |= row.recorded ? UInt32(1) &<< UInt32(index) : 0
     } else if state.latched {
       state.delaySamples &+= state.delaySamples < UInt32.max ? 1 : 0
     }
@@ -374,8 +377,8 @@ public struct ProtectionMonitor: Sendable {
 
   private mutating func summarize() -> ProtectionStatus {
     var next = ProtectionStatus()
-    next.newlyRecorded = status.newlyRecorded
-    status.newlyRecorded = 0
+    next.newlyRecorded = pendingRecorded
+    pendingRecorded = 0
     for index in 0..<ProtectionTable.rowCount {
       let row = ProtectionTable.rows[index]
       let state = states[index]
