@@ -126,6 +126,12 @@ public struct PackMeasurement: Sendable {
     faults.isDisjoint(with: AcquisitionFaults.blockingEstimation) && implausibleCellCount == 0
   }
 
+  /// Closing onto the vehicle is allowed only while every cell can be watched: an open sense
+  /// wire hides the voltage of two cells, so it blocks precharge.
+  public var allowsPrecharge: Bool {
+    openWireCount == 0 && !faults.contains(.openWire) && !faults.contains(.noValidCell)
+  }
+
   public func isCellValid(_ index: Int) -> Bool {
     (cellValid[index / 32] &>> UInt32(index % 32)) & 1 != 0
   }
