@@ -1,3 +1,5 @@
+import ControlMath
+
 /// State of charge: coulomb counting (1 ms) corrected by extended Kalman filters on a 2RC
 /// model, with an OCV reset after rest.
 ///
@@ -37,30 +39,52 @@ public struct CoulombCounter: Sendable {
   public private(set) var dischargeThroughput_mAms: Int64
   /// Learned zero offset of the current sensor.
   public private(set) var offset_mA: Float
+  private var roundingRemainder_mAms: Float
+  private var offsetFilter: LowPassFilter
+  private var offsetWindowSum_mAms: Int64
+  private var offsetWindow_ms: UInt32
   /// Offsets larger than this are a sensor fault, not drift (Hall sensors: ±0.5 A class).
   public static let maxOffset_mA: Float = 1_000
-  /// Time constant of the offset learning.
-  public static let offsetTimeConstant_ms: Float = 10_000
+  /// Offset samples are averaged over this window, then low-passed with τ = 10 s.
+  public static let offsetWindow_ms: UInt32 = 100
 
   public init() {
     netDischarge_mAms = 0
     dischargeThroughput_mAms = 0
     offset_mA = 0
+    roundingRemainder_mAms = 0
+    offsetFilter = LowPassFilter(alpha: 0.01)
+    offsetWindowSum_mAms = 0
+    offsetWindow_ms = 0
   }
 
   /// Called every 1 ms with the raw sample.
   public mutating func integrate(current_mA: Int32, elapsed_ms: UInt32, contactorsOpen: Bool) {
     let dt = float(elapsed_ms)
     if contactorsOpen {
-      // No current can flow: whatever is measured is offset. Nothing is integrated.
-      let alpha = min(dt / CoulombCounter.offsetTimeConstant_ms, 1)
-      offset_mA += alpha * (Float(Int(current_mA)) - offset_mA)
-      offset_mA = min(max(offset_mA, -CoulombCounter.maxOffset_mA), CoulombCounter.maxOffset_mA)
+      // No current can flow: whatever is measured is offset. Nothing is integrated. The
+      // samples are averaged over 100 ms windows before the low-pass (α = 0.01 ≙ τ = 10 s): a
+      // per-millisecond α of 1e-4 would stall 0.15 mA short in Float.
+      offsetWindowSum_mAms += int64(Int(current_mA)) * int64(Int(elapsed_ms & 0xFFFF))
+      offsetWindow_ms += elapsed_ms
+      if offsetWindow_ms >= CoulombCounter.offsetWindow_ms {
+        let mean = float(offsetWindowSum_mAms) / float(offsetWindow_ms)
+        let limited = min(max(mean, -CoulombCounter.maxOffset_mA), CoulombCounter.maxOffset_mA)
+        offset_mA = offsetFilter.step(limited)
+        offsetWindowSum_mAms = 0
+        offsetWindow_ms = 0
+      }
       return
     }
+    offsetWindowSum_mAms = 0
+    offsetWindow_ms = 0
     let corrected_mA = Float(Int(current_mA)) - offset_mA
-    // Clamped to Int32 range (±2.1e9 mA·ms ≙ 500 A for 4 s), far beyond one call.
-    let charge = int64(Int(min(max(corrected_mA * dt, -2e9), 2e9).rounded()))
+    // The fraction lost to rounding is carried into the next step, so a sub-mA offset
+    // residue is not rounded into a bias. Clamped to Int32 range (±2.1e9 mA·ms ≙ 500 A for
+    // 4 s), far beyond one call.
+    let exact = min(max(corrected_mA * dt + roundingRemainder_mAms, -2e9), 2e9)
+    let charge = int64(Int(exact.rounded()))
+    roundingRemainder_mAms = exact - Float(Int(exact.rounded()))
     netDischarge_mAms += charge
     if charge > 0 { dischargeThroughput_mAms += charge }
   }

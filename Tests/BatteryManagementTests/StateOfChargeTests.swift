@@ -123,3 +123,80 @@ struct StateOfChargeTests {
     #expect(result.maxError <= 0.02, "max \(result.maxError)")
   }
 }
+
+@Suite("Coulomb counting, rest correction and fallback")
+struct CoulombCountingTests {
+  @Test("100 A for one hour in 1 ms steps integrates to exactly 100 Ah")
+  func integratesExactly() {
+    var counter = CoulombCounter()
+    for _ in 0..<3_600_000 { counter.integrate(current_mA: 100_000, elapsed_ms: 1, contactorsOpen: false) }
+    #expect(counter.netDischarge_mAms == 100 * 3_600_000_000)
+    #expect(CoulombCounter.ampereHours(counter.netDischarge_mAms) == 100)
+  }
+
+  @Test("a 300 mA offset learned with open contactors is removed from the integration")
+  func offsetLearnedWhileOpen() {
+    var counter = CoulombCounter()
+    for _ in 0..<120_000 { counter.integrate(current_mA: 300, elapsed_ms: 1, contactorsOpen: true) }
+    #expect(abs(counter.offset_mA - 300) < 0.01)
+    #expect(counter.netDischarge_mAms == 0)
+    for _ in 0..<60_000 { counter.integrate(current_mA: 300, elapsed_ms: 1, contactorsOpen: false) }
+    // Without the correction this would be 300 mA × 60 s = 18 000 000 mA·ms.
+    #expect(abs(counter.netDischarge_mAms) < 2_000)
+  }
+
+  @Test("implausible voltages: coulomb counting only, flagged, voltage ignored")
+  func fallbackOnImplausibleMeasurement() throws {
+    let chemistry = try CellChemistry.lgM50Group20p()
+    var estimator = StateOfChargeEstimator(
+      chemistry: chemistry, configuration: .standard, initialSOC: 0.6)
+    var m = uniformMeasurement(cell_V: 3.2, current_A: 50)  // says ≈ 8 % SOC
+    m.faults.insert(.openWire)
+    m.openWireCount = 1
+    var estimate = estimator.update(m)
+    for _ in 0..<600 {
+      estimator.integrateCurrent(current_mA: 50_000, elapsed_ms: 100, contactorsOpen: false)
+      estimate = estimator.update(m)
+    }
+    #expect(estimate.mode == .coulombCountingOnly)
+    // 50 A for 60 s out of 100 Ah = 0.833 %.
+    #expect(abs(Double(estimate.meanCell) - (0.6 - 50.0 * 60 / 360_000)) < 1e-4)
+  }
+
+  @Test("after 30 min below 2 A the SOC is reset from the OCV table, once")
+  func restCorrection() throws {
+    var chemistry = try CellChemistry.lgM50Group20p()
+    var estimator = StateOfChargeEstimator(
+      chemistry: chemistry, configuration: .standard, initialSOC: 0.6)
+    let ocv = chemistry.openCircuitVoltage_V(soc: 0.42)
+    var corrections = 0
+    var last = estimator.update(uniformMeasurement(cell_V: ocv, current_A: 0))
+    for _ in 0..<(31 * 60) {
+      estimator.integrateCurrent(current_mA: 1_000, elapsed_ms: 1_000, contactorsOpen: false)
+      last = estimator.update(uniformMeasurement(cell_V: ocv, current_A: 1))
+      if last.restCorrected { corrections += 1 }
+    }
+    #expect(corrections == 1)
+    #expect(abs(last.meanCell - 0.42) < 0.002)
+    #expect(last.sigma < 0.01)
+  }
+
+  @Test("pack SOC is 0 when the lowest cell is empty and 1 when the highest is full")
+  func usablePackSOC() throws {
+    var chemistry = try CellChemistry.lgM50Group20p()
+    var estimator = StateOfChargeEstimator(
+      chemistry: chemistry, configuration: .standard, initialSOC: 0.5)
+    var m = uniformMeasurement(cell_V: 3.7, current_A: 0)
+    m.minCell_V = chemistry.openCircuitVoltage_V(soc: 0.2)
+    m.meanCell_V = chemistry.openCircuitVoltage_V(soc: 0.3)
+    m.maxCell_V = chemistry.openCircuitVoltage_V(soc: 0.4)
+    var estimate = estimator.update(m)
+    for _ in 0..<600 {
+      estimator.integrateCurrent(current_mA: 0, elapsed_ms: 100, contactorsOpen: false)
+      estimate = estimator.update(m)
+    }
+    #expect(abs(estimate.minimumCell - 0.2) < 0.005 && abs(estimate.maximumCell - 0.4) < 0.005)
+    // 0.2 / (0.2 + 1 − 0.4) = 0.25.
+    #expect(abs(estimate.pack - 0.25) < 0.005)
+  }
+}
