@@ -49,8 +49,8 @@ public struct PassiveBalancer: Sendable {
       isActive = false
       return mask
     }
-    let minimum_mV = UInt16(clamping: Int((m.minCell_V * 1000).rounded()))
-    let maximum_mV = UInt16(clamping: Int((m.maxCell_V * 1000).rounded()))
+    let minimum_mV = UInt16(clamping: roundedToInt(m.minCell_V * 1000))
+    let maximum_mV = UInt16(clamping: roundedToInt(m.maxCell_V * 1000))
     let spread = maximum_mV &- minimum_mV
     if spread >= configuration.startSpread_mV {
       isActive = true

@@ -37,7 +37,7 @@ public enum ContactorFault: UInt8, Error, Sendable {
   case linkVoltageStaysUp = 7
 }
 
-public enum ContactorRequest: Sendable {
+public enum ContactorRequest: UInt8, Sendable {
   case open
   case close
 }

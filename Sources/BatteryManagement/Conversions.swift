@@ -17,3 +17,9 @@ func int64(_ value: Int) -> Int64 {
   if Int.bitWidth == 32 && value < 0 { result -= 4_294_967_296 }
   return result
 }
+
+/// Nearest integer, halves away from zero, for |value| < 2^31 (`Float.rounded()` is a libm
+/// `roundf` call, which the firmware does not link).
+func roundedToInt(_ value: Float) -> Int {
+  Int(value >= 0 ? value + 0.5 : value - 0.5)
+}

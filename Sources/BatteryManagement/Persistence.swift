@@ -83,7 +83,7 @@ public struct PersistentBatteryData: Equatable, Sendable {
   }
 }
 
-public enum PersistenceError: Error, Equatable, Sendable {
+public enum PersistenceError: UInt8, Error, Equatable, Sendable {
   case storeTooSmall
   case writeFailed
   case noValidRecord
@@ -188,8 +188,7 @@ public enum BatteryRecordStore {
     return w.bytes
   }
 
-  static func decode(_ bytes: [128 of UInt8]) -> (data: PersistentBatteryData, sequence: UInt32)?
-  {
+  static func decode(_ bytes: [128 of UInt8]) -> (data: PersistentBatteryData, sequence: UInt32)? {
     var r = ByteReader(bytes: bytes)
     guard r.u16() == magic, r.u8() == version, r.u8() == UInt8(payloadSize) else { return nil }
     let crcOffset = headerSize + payloadSize

@@ -35,7 +35,7 @@ public enum DiagnosticID: UInt8, Sendable {
 }
 
 /// What a diagnostic row compares against its threshold.
-public enum MonitoredQuantity: Sendable {
+public enum MonitoredQuantity: UInt8, Sendable {
   case maxCellVoltage_V
   case minCellVoltage_V
   case maxTemperature_C
@@ -61,14 +61,14 @@ public enum Severity: UInt8, Comparable, Sendable {
 
 /// Current direction in which a row is evaluated. Temperature limits differ for charge and
 /// discharge; outside its direction a row's condition is false.
-public enum CurrentDirection: Sendable {
+public enum CurrentDirection: UInt8, Sendable {
   case any
   case charging
   case discharging
 }
 
 /// Which power limit a derate cuts.
-public enum DerateDirection: Sendable {
+public enum DerateDirection: UInt8, Sendable {
   case charge
   case discharge
   case both
@@ -135,99 +135,139 @@ public enum ProtectionTable {
     }
   }
 
-  private static func row(
-    _ id: DiagnosticID, _ quantity: MonitoredQuantity, above: Bool, _ threshold: Float,
-    hysteresis: Float, _ severity: Severity, _ direction: CurrentDirection,
-    _ derates: DerateDirection, debounce_ms: UInt32, delay_ms: UInt32, goal_ms: UInt32
-  ) -> ProtectionRow {
-    ProtectionRow(
-      id: id, quantity: quantity, tripsAbove: above, threshold: threshold,
-      hysteresis: hysteresis, severity: severity, direction: direction, derates: derates,
-      debounce_ms: debounce_ms, delay_ms: delay_ms, recorded: severity == .fault,
-      reactionGoal_ms: goal_ms)
-  }
-
   // Reaction goals: cell voltage 500 ms, current 200 ms, temperature 6 s.
   // Budget = debounce + delay + one sample period + contactor opening ≤ goal (tested).
   public static let rows: [26 of ProtectionRow] = [
-    row(
-      .cellOvervoltageWarning, .maxCellVoltage_V, above: true, 4.15, hysteresis: 0.02,
-      .warning, .any, .charge, debounce_ms: 100, delay_ms: 0, goal_ms: 0),
-    row(
-      .cellOvervoltageDerate, .maxCellVoltage_V, above: true, 4.18, hysteresis: 0.02,
-      .derate, .any, .charge, debounce_ms: 100, delay_ms: 0, goal_ms: 0),
-    row(
-      .cellOvervoltageFault, .maxCellVoltage_V, above: true, 4.25, hysteresis: 0,
-      .fault, .any, .both, debounce_ms: 100, delay_ms: 200, goal_ms: 500),
-    row(
-      .cellUndervoltageWarning, .minCellVoltage_V, above: false, 3.0, hysteresis: 0.05,
-      .warning, .any, .discharge, debounce_ms: 100, delay_ms: 0, goal_ms: 0),
-    row(
-      .cellUndervoltageDerate, .minCellVoltage_V, above: false, 2.8, hysteresis: 0.05,
-      .derate, .any, .discharge, debounce_ms: 100, delay_ms: 0, goal_ms: 0),
-    row(
-      .cellUndervoltageFault, .minCellVoltage_V, above: false, 2.5, hysteresis: 0,
-      .fault, .any, .both, debounce_ms: 100, delay_ms: 200, goal_ms: 500),
-    row(
-      .chargeOvertemperatureWarning, .maxTemperature_C, above: true, 40, hysteresis: 2,
-      .warning, .charging, .charge, debounce_ms: 1_000, delay_ms: 0, goal_ms: 0),
-    row(
-      .chargeOvertemperatureDerate, .maxTemperature_C, above: true, 43, hysteresis: 2,
-      .derate, .charging, .charge, debounce_ms: 1_000, delay_ms: 0, goal_ms: 0),
-    row(
-      .chargeOvertemperatureFault, .maxTemperature_C, above: true, 45, hysteresis: 0,
-      .fault, .charging, .both, debounce_ms: 1_000, delay_ms: 2_000, goal_ms: 6_000),
-    row(
-      .dischargeOvertemperatureWarning, .maxTemperature_C, above: true, 52, hysteresis: 2,
-      .warning, .any, .discharge, debounce_ms: 1_000, delay_ms: 0, goal_ms: 0),
-    row(
-      .dischargeOvertemperatureDerate, .maxTemperature_C, above: true, 56, hysteresis: 2,
-      .derate, .any, .discharge, debounce_ms: 1_000, delay_ms: 0, goal_ms: 0),
-    row(
-      .dischargeOvertemperatureFault, .maxTemperature_C, above: true, 60, hysteresis: 0,
-      .fault, .any, .both, debounce_ms: 1_000, delay_ms: 2_000, goal_ms: 6_000),
-    row(
-      .chargeUndertemperatureWarning, .minTemperature_C, above: false, 5, hysteresis: 2,
-      .warning, .charging, .charge, debounce_ms: 1_000, delay_ms: 0, goal_ms: 0),
-    row(
-      .chargeUndertemperatureDerate, .minTemperature_C, above: false, 2, hysteresis: 2,
-      .derate, .charging, .charge, debounce_ms: 1_000, delay_ms: 0, goal_ms: 0),
-    row(
-      .chargeUndertemperatureFault, .minTemperature_C, above: false, 0, hysteresis: 0,
-      .fault, .charging, .both, debounce_ms: 1_000, delay_ms: 2_000, goal_ms: 6_000),
-    row(
-      .dischargeUndertemperatureWarning, .minTemperature_C, above: false, -10, hysteresis: 2,
-      .warning, .any, .discharge, debounce_ms: 1_000, delay_ms: 0, goal_ms: 0),
-    row(
-      .dischargeUndertemperatureDerate, .minTemperature_C, above: false, -15, hysteresis: 2,
-      .derate, .any, .discharge, debounce_ms: 1_000, delay_ms: 0, goal_ms: 0),
-    row(
-      .dischargeUndertemperatureFault, .minTemperature_C, above: false, -20, hysteresis: 0,
-      .fault, .any, .both, debounce_ms: 1_000, delay_ms: 2_000, goal_ms: 6_000),
-    row(
-      .chargeOvercurrentWarning, .chargeCurrent_A, above: true, 75, hysteresis: 5,
-      .warning, .charging, .charge, debounce_ms: 10, delay_ms: 0, goal_ms: 0),
-    row(
-      .chargeOvercurrentDerate, .chargeCurrent_A, above: true, 85, hysteresis: 5,
-      .derate, .charging, .charge, debounce_ms: 10, delay_ms: 0, goal_ms: 0),
-    row(
-      .chargeOvercurrentFault, .chargeCurrent_A, above: true, 100, hysteresis: 0,
-      .fault, .charging, .both, debounce_ms: 10, delay_ms: 100, goal_ms: 200),
-    row(
-      .dischargeOvercurrentWarning, .dischargeCurrent_A, above: true, 160, hysteresis: 10,
-      .warning, .discharging, .discharge, debounce_ms: 10, delay_ms: 0, goal_ms: 0),
-    row(
-      .dischargeOvercurrentDerate, .dischargeCurrent_A, above: true, 180, hysteresis: 10,
-      .derate, .discharging, .discharge, debounce_ms: 10, delay_ms: 0, goal_ms: 0),
-    row(
-      .dischargeOvercurrentFault, .dischargeCurrent_A, above: true, 200, hysteresis: 0,
-      .fault, .discharging, .both, debounce_ms: 10, delay_ms: 100, goal_ms: 200),
-    row(
-      .openWireFault, .openWireCount, above: true, 1, hysteresis: 0,
-      .fault, .any, .both, debounce_ms: 50, delay_ms: 200, goal_ms: 500),
-    row(
-      .implausibleMeasurementWarning, .implausibleCellCount, above: true, 1, hysteresis: 0,
-      .warning, .any, .both, debounce_ms: 50, delay_ms: 0, goal_ms: 0),
+    ProtectionRow(
+      id: .cellOvervoltageWarning, quantity: .maxCellVoltage_V, tripsAbove: true, threshold: 4.15,
+      hysteresis: 0.02,
+      severity: .warning, direction: .any, derates: .charge, debounce_ms: 100, delay_ms: 0,
+      recorded: false, reactionGoal_ms: 0),
+    ProtectionRow(
+      id: .cellOvervoltageDerate, quantity: .maxCellVoltage_V, tripsAbove: true, threshold: 4.18,
+      hysteresis: 0.02,
+      severity: .derate, direction: .any, derates: .charge, debounce_ms: 100, delay_ms: 0,
+      recorded: false, reactionGoal_ms: 0),
+    ProtectionRow(
+      id: .cellOvervoltageFault, quantity: .maxCellVoltage_V, tripsAbove: true, threshold: 4.25,
+      hysteresis: 0,
+      severity: .fault, direction: .any, derates: .both, debounce_ms: 100, delay_ms: 200,
+      recorded: true, reactionGoal_ms: 500),
+    ProtectionRow(
+      id: .cellUndervoltageWarning, quantity: .minCellVoltage_V, tripsAbove: false, threshold: 3.0,
+      hysteresis: 0.05,
+      severity: .warning, direction: .any, derates: .discharge, debounce_ms: 100, delay_ms: 0,
+      recorded: false, reactionGoal_ms: 0),
+    ProtectionRow(
+      id: .cellUndervoltageDerate, quantity: .minCellVoltage_V, tripsAbove: false, threshold: 2.8,
+      hysteresis: 0.05,
+      severity: .derate, direction: .any, derates: .discharge, debounce_ms: 100, delay_ms: 0,
+      recorded: false, reactionGoal_ms: 0),
+    ProtectionRow(
+      id: .cellUndervoltageFault, quantity: .minCellVoltage_V, tripsAbove: false, threshold: 2.5,
+      hysteresis: 0,
+      severity: .fault, direction: .any, derates: .both, debounce_ms: 100, delay_ms: 200,
+      recorded: true, reactionGoal_ms: 500),
+    ProtectionRow(
+      id: .chargeOvertemperatureWarning, quantity: .maxTemperature_C, tripsAbove: true,
+      threshold: 40, hysteresis: 2,
+      severity: .warning, direction: .charging, derates: .charge, debounce_ms: 1_000, delay_ms: 0,
+      recorded: false, reactionGoal_ms: 0),
+    ProtectionRow(
+      id: .chargeOvertemperatureDerate, quantity: .maxTemperature_C, tripsAbove: true,
+      threshold: 43, hysteresis: 2,
+      severity: .derate, direction: .charging, derates: .charge, debounce_ms: 1_000, delay_ms: 0,
+      recorded: false, reactionGoal_ms: 0),
+    ProtectionRow(
+      id: .chargeOvertemperatureFault, quantity: .maxTemperature_C, tripsAbove: true, threshold: 45,
+      hysteresis: 0,
+      severity: .fault, direction: .charging, derates: .both, debounce_ms: 1_000, delay_ms: 2_000,
+      recorded: true, reactionGoal_ms: 6_000),
+    ProtectionRow(
+      id: .dischargeOvertemperatureWarning, quantity: .maxTemperature_C, tripsAbove: true,
+      threshold: 52, hysteresis: 2,
+      severity: .warning, direction: .any, derates: .discharge, debounce_ms: 1_000, delay_ms: 0,
+      recorded: false, reactionGoal_ms: 0),
+    ProtectionRow(
+      id: .dischargeOvertemperatureDerate, quantity: .maxTemperature_C, tripsAbove: true,
+      threshold: 56, hysteresis: 2,
+      severity: .derate, direction: .any, derates: .discharge, debounce_ms: 1_000, delay_ms: 0,
+      recorded: false, reactionGoal_ms: 0),
+    ProtectionRow(
+      id: .dischargeOvertemperatureFault, quantity: .maxTemperature_C, tripsAbove: true,
+      threshold: 60, hysteresis: 0,
+      severity: .fault, direction: .any, derates: .both, debounce_ms: 1_000, delay_ms: 2_000,
+      recorded: true, reactionGoal_ms: 6_000),
+    ProtectionRow(
+      id: .chargeUndertemperatureWarning, quantity: .minTemperature_C, tripsAbove: false,
+      threshold: 5, hysteresis: 2,
+      severity: .warning, direction: .charging, derates: .charge, debounce_ms: 1_000, delay_ms: 0,
+      recorded: false, reactionGoal_ms: 0),
+    ProtectionRow(
+      id: .chargeUndertemperatureDerate, quantity: .minTemperature_C, tripsAbove: false,
+      threshold: 2, hysteresis: 2,
+      severity: .derate, direction: .charging, derates: .charge, debounce_ms: 1_000, delay_ms: 0,
+      recorded: false, reactionGoal_ms: 0),
+    ProtectionRow(
+      id: .chargeUndertemperatureFault, quantity: .minTemperature_C, tripsAbove: false,
+      threshold: 0, hysteresis: 0,
+      severity: .fault, direction: .charging, derates: .both, debounce_ms: 1_000, delay_ms: 2_000,
+      recorded: true, reactionGoal_ms: 6_000),
+    ProtectionRow(
+      id: .dischargeUndertemperatureWarning, quantity: .minTemperature_C, tripsAbove: false,
+      threshold: -10, hysteresis: 2,
+      severity: .warning, direction: .any, derates: .discharge, debounce_ms: 1_000, delay_ms: 0,
+      recorded: false, reactionGoal_ms: 0),
+    ProtectionRow(
+      id: .dischargeUndertemperatureDerate, quantity: .minTemperature_C, tripsAbove: false,
+      threshold: -15, hysteresis: 2,
+      severity: .derate, direction: .any, derates: .discharge, debounce_ms: 1_000, delay_ms: 0,
+      recorded: false, reactionGoal_ms: 0),
+    ProtectionRow(
+      id: .dischargeUndertemperatureFault, quantity: .minTemperature_C, tripsAbove: false,
+      threshold: -20, hysteresis: 0,
+      severity: .fault, direction: .any, derates: .both, debounce_ms: 1_000, delay_ms: 2_000,
+      recorded: true, reactionGoal_ms: 6_000),
+    ProtectionRow(
+      id: .chargeOvercurrentWarning, quantity: .chargeCurrent_A, tripsAbove: true, threshold: 75,
+      hysteresis: 5,
+      severity: .warning, direction: .charging, derates: .charge, debounce_ms: 10, delay_ms: 0,
+      recorded: false, reactionGoal_ms: 0),
+    ProtectionRow(
+      id: .chargeOvercurrentDerate, quantity: .chargeCurrent_A, tripsAbove: true, threshold: 85,
+      hysteresis: 5,
+      severity: .derate, direction: .charging, derates: .charge, debounce_ms: 10, delay_ms: 0,
+      recorded: false, reactionGoal_ms: 0),
+    ProtectionRow(
+      id: .chargeOvercurrentFault, quantity: .chargeCurrent_A, tripsAbove: true, threshold: 100,
+      hysteresis: 0,
+      severity: .fault, direction: .charging, derates: .both, debounce_ms: 10, delay_ms: 100,
+      recorded: true, reactionGoal_ms: 200),
+    ProtectionRow(
+      id: .dischargeOvercurrentWarning, quantity: .dischargeCurrent_A, tripsAbove: true,
+      threshold: 160, hysteresis: 10,
+      severity: .warning, direction: .discharging, derates: .discharge, debounce_ms: 10,
+      delay_ms: 0,
+      recorded: false, reactionGoal_ms: 0),
+    ProtectionRow(
+      id: .dischargeOvercurrentDerate, quantity: .dischargeCurrent_A, tripsAbove: true,
+      threshold: 180, hysteresis: 10,
+      severity: .derate, direction: .discharging, derates: .discharge, debounce_ms: 10, delay_ms: 0,
+      recorded: false, reactionGoal_ms: 0),
+    ProtectionRow(
+      id: .dischargeOvercurrentFault, quantity: .dischargeCurrent_A, tripsAbove: true,
+      threshold: 200, hysteresis: 0,
+      severity: .fault, direction: .discharging, derates: .both, debounce_ms: 10, delay_ms: 100,
+      recorded: true, reactionGoal_ms: 200),
+    ProtectionRow(
+      id: .openWireFault, quantity: .openWireCount, tripsAbove: true, threshold: 1, hysteresis: 0,
+      severity: .fault, direction: .any, derates: .both, debounce_ms: 50, delay_ms: 200,
+      recorded: true, reactionGoal_ms: 500),
+    ProtectionRow(
+      id: .implausibleMeasurementWarning, quantity: .implausibleCellCount, tripsAbove: true,
+      threshold: 1, hysteresis: 0,
+      severity: .warning, direction: .any, derates: .both, debounce_ms: 50, delay_ms: 0,
+      recorded: false, reactionGoal_ms: 0),
   ]
 
   /// Worst-case time from a limit crossing to open contactors for a fault row.

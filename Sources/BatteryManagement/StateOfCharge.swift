@@ -83,8 +83,9 @@ public struct CoulombCounter: Sendable {
     // residue is not rounded into a bias. Clamped to Int32 range (±2.1e9 mA·ms ≙ 500 A for
     // 4 s), far beyond one call.
     let exact = min(max(corrected_mA * dt + roundingRemainder_mAms, -2e9), 2e9)
-    let charge = int64(Int(exact.rounded()))
-    roundingRemainder_mAms = exact - Float(Int(exact.rounded()))
+    let whole = roundedToInt(exact)
+    let charge = int64(whole)
+    roundingRemainder_mAms = exact - Float(whole)
     netDischarge_mAms += charge
     if charge > 0 { dischargeThroughput_mAms += charge }
   }
@@ -205,7 +206,8 @@ public struct SOCConfiguration: Sendable {
   public var initialSOCSigma: Float
 
   public init(
-    measurementNoise_V: Float, measurementNoisePerAmpere_V: Float, currentNoiseFraction: Float, currentNoiseFloor_A: Float,
+    measurementNoise_V: Float, measurementNoisePerAmpere_V: Float, currentNoiseFraction: Float,
+    currentNoiseFloor_A: Float,
     socRandomWalk_per_s: Float, rcRandomWalk_V2_per_s: Float, restCurrent_A: Float,
     restTime_ms: UInt32, restVoltageSigma_V: Float, initialSOCSigma: Float
   ) {
@@ -224,7 +226,8 @@ public struct SOCConfiguration: Sendable {
   /// 30 min rest: the slowest fitted RC branch (τ2 ≈ 89 s) has decayed 20τ by then, and the
   /// diffusion tail not in the 2RC model is mostly gone.
   public static let standard = SOCConfiguration(
-    measurementNoise_V: 0.005, measurementNoisePerAmpere_V: 0.000_2, currentNoiseFraction: 0.01, currentNoiseFloor_A: 0.2,
+    measurementNoise_V: 0.005, measurementNoisePerAmpere_V: 0.000_2, currentNoiseFraction: 0.01,
+    currentNoiseFloor_A: 0.2,
     socRandomWalk_per_s: 1e-9, rcRandomWalk_V2_per_s: 1e-8, restCurrent_A: 2,
     restTime_ms: 30 * 60_000, restVoltageSigma_V: 0.003, initialSOCSigma: 0.15)
 }
@@ -301,7 +304,8 @@ public struct StateOfChargeEstimator: Sendable {
   public mutating func integrateCurrent(
     current_mA: Int32, elapsed_ms: UInt32, contactorsOpen: Bool
   ) {
-    counter.integrate(current_mA: current_mA, elapsed_ms: elapsed_ms, contactorsOpen: contactorsOpen)
+    counter.integrate(
+      current_mA: current_mA, elapsed_ms: elapsed_ms, contactorsOpen: contactorsOpen)
     timeSinceUpdate_ms &+= elapsed_ms
   }
 
@@ -353,7 +357,8 @@ public struct StateOfChargeEstimator: Sendable {
         let scale = resistanceScale
         StateOfChargeEstimator.correct(
           &minimumFilter, m.minCell_V, current_A, scale, &chemistry, noise_V)
-        StateOfChargeEstimator.correct(&meanFilter, m.meanCell_V, current_A, scale, &chemistry, noise_V)
+        StateOfChargeEstimator.correct(
+          &meanFilter, m.meanCell_V, current_A, scale, &chemistry, noise_V)
         StateOfChargeEstimator.correct(
           &maximumFilter, m.maxCell_V, current_A, scale, &chemistry, noise_V)
       }

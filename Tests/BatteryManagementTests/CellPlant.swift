@@ -1,9 +1,10 @@
+@testable import BatteryManagement
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
-@testable import BatteryManagement
 
 /// SplitMix64: a seeded generator, so every run sees the same noise.
 struct SeededGenerator {

@@ -1,12 +1,13 @@
+import Platform
+import Testing
+
+@testable import BatteryManagement
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import Platform
-import Testing
-
-@testable import BatteryManagement
 
 /// DC link behind the contactors: charges through the precharge resistor (τ = 0.3 s) or the
 /// mains (instantly), and discharges through the inverter's discharge circuit (τ = 0.2 s)
@@ -123,7 +124,8 @@ struct ContactorTests {
     var sequencer = ContactorSequencer(configuration: .standard)
     var plant = LinkPlant()
     plant.linkShorted = true
-    let startsBeforeLast = run(&sequencer, &plant, ms: 2 * 2_000 + 2 * 1_000 + 1_990, request: .close)
+    let startsBeforeLast = run(
+      &sequencer, &plant, ms: 2 * 2_000 + 2 * 1_000 + 1_990, request: .close)
     #expect(startsBeforeLast == 3)
     #expect(sequencer.state == .precharging && sequencer.attempt == 3)
     run(&sequencer, &plant, ms: 20, request: .close)

@@ -36,14 +36,16 @@ struct PowerLimitTests {
 
   @Test(
     "charge current over temperature: 0 at 0 °C, half at 5 °C, full 10…35 °C, 0 at 45 °C",
-    arguments: [(-5, 0), (0, 0), (5, 35), (10, 70), (35, 70), (40, 35), (45, 0)] as [(Float, Float)])
+    arguments: [(-5, 0), (0, 0), (5, 35), (10, 70), (35, 70), (40, 35), (45, 0)] as [(Float, Float)]
+  )
   func chargeTemperatureTrapezoid(temperature: Float, expected: Float) throws {
     #expect(abs(try limits(temperature_C: temperature).chargeCurrent_A - expected) < 0.01)
   }
 
   @Test(
     "discharge current over temperature: 0 at −20 °C, full 0…45 °C, 0 at 60 °C",
-    arguments: [(-20, 0), (-10, 72.5), (0, 145), (45, 145), (52.5, 72.5), (60, 0)] as [(Float, Float)])
+    arguments: [(-20, 0), (-10, 72.5), (0, 145), (45, 145), (52.5, 72.5), (60, 0)]
+      as [(Float, Float)])
   func dischargeTemperatureTrapezoid(temperature: Float, expected: Float) throws {
     #expect(abs(try limits(temperature_C: temperature).dischargeCurrent_A - expected) < 0.01)
   }

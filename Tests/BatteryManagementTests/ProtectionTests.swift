@@ -115,7 +115,9 @@ struct ProtectionTests {
       #expect(status.newlyRecorded == 0)
     }
     // Back to normal: the fault stays latched until reset.
-    for _ in 0..<(2 * debounceSamples(row)) { status = feed(&monitor, row, value(row, beyond: false)) }
+    for _ in 0..<(2 * debounceSamples(row)) {
+      status = feed(&monitor, row, value(row, beyond: false))
+    }
     #expect(status.isActive(row.id))
     #expect(status.openContactors)
     let cleared = monitor.resetFaults()
@@ -204,7 +206,8 @@ struct ProtectionTests {
       let warning = ProtectionTable.rows[index]
       let derate = ProtectionTable.rows[index + 1]
       let fault = ProtectionTable.rows[index + 2]
-      #expect(warning.severity == .warning && derate.severity == .derate && fault.severity == .fault)
+      #expect(
+        warning.severity == .warning && derate.severity == .derate && fault.severity == .fault)
       let sign: Float = fault.tripsAbove ? 1 : -1
       #expect(sign * warning.threshold < sign * derate.threshold)
       #expect(sign * derate.threshold < sign * fault.threshold)

@@ -1,11 +1,12 @@
+import Testing
+
+@testable import BatteryManagement
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import Testing
-
-@testable import BatteryManagement
 
 /// Result of one closed-loop run of the estimator against the Double-precision plant.
 struct SOCRunResult {
@@ -71,7 +72,8 @@ func runDriveProfile(
     }
   }
   return SOCRunResult(
-    convergence_s: convergence_s, rmse: (sumSquares / Double(count)).squareRoot(), maxError: maxError, samples: count,
+    convergence_s: convergence_s, rmse: (sumSquares / Double(count)).squareRoot(),
+    maxError: maxError, samples: count,
     duration_s: t)
 }
 
@@ -95,7 +97,9 @@ struct StateOfChargeTests {
   func ekfConvergesOnDriveProfile(trueSOC: Double, startSOC: Double) throws {
     let result = try runDriveProfile(
       initialSOC: trueSOC, estimatorSOC: Float(startSOC), duration_s: 2400, seed: 42)
-    print("EKF true", trueSOC, "start", startSOC, "converged after", result.convergence_s, "s, RMSE", result.rmse, "max", result.maxError)
+    print(
+      "EKF true", trueSOC, "start", startSOC, "converged after", result.convergence_s, "s, RMSE",
+      result.rmse, "max", result.maxError)
     #expect(result.duration_s >= 1800)
     #expect(result.rmse <= 0.01, "RMSE \(result.rmse)")
     #expect(result.maxError <= 0.02, "max \(result.maxError)")
@@ -129,7 +133,9 @@ struct CoulombCountingTests {
   @Test("100 A for one hour in 1 ms steps integrates to exactly 100 Ah")
   func integratesExactly() {
     var counter = CoulombCounter()
-    for _ in 0..<3_600_000 { counter.integrate(current_mA: 100_000, elapsed_ms: 1, contactorsOpen: false) }
+    for _ in 0..<3_600_000 {
+      counter.integrate(current_mA: 100_000, elapsed_ms: 1, contactorsOpen: false)
+    }
     #expect(counter.netDischarge_mAms == 100 * 3_600_000_000)
     #expect(CoulombCounter.ampereHours(counter.netDischarge_mAms) == 100)
   }

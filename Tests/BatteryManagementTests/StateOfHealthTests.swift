@@ -44,7 +44,9 @@ struct StateOfHealthTests {
       phase(current_A: -30, until: { $0 >= 0.95 }, maxSeconds: 20_000)
       phase(current_A: 0, until: { _ in false }, maxSeconds: 720)
     }
-    print("SOH capacity", soh.capacity_Ah, "Ah,", soh.capacityPercent, "% after", soh.capacitySampleCount, "samples")
+    print(
+      "SOH capacity", soh.capacity_Ah, "Ah,", soh.capacityPercent, "% after",
+      soh.capacitySampleCount, "samples")
     #expect(soh.capacitySampleCount == 4)
     #expect(abs(soh.capacity_Ah - 90) / 90 <= 0.03)
     #expect(abs(soh.capacityPercent - 90) <= 3)
