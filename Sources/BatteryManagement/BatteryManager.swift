@@ -5,7 +5,7 @@ import Platform
 /// call from its tasks: every 1 ms `stepCurrent`, every 10 ms `stepScan`, every 100 ms
 /// `stepEstimation`. It owns the fault log and produces the record to persist.
 public struct BatteryManager: Sendable {
-  public let pack: PackDescription
+  public let cellCount: Int
   public private(set) var acquisition: AcquisitionCheck
   public private(set) var protection: ProtectionMonitor
   public private(set) var stateOfCharge: StateOfChargeEstimator
@@ -18,6 +18,8 @@ public struct BatteryManager: Sendable {
   public private(set) var measurement: PackMeasurement
   public private(set) var lastEstimate: SOCEstimate
   public private(set) var lastLimits: PowerLimits
+  /// Working copy for the lookups (they are mutating: the tables remember their segment).
+  private var chemistry: CellChemistry
   private var operating_ms: UInt32
   private var operating_s: UInt32
   private var lastContactorFault: ContactorFault?
@@ -29,11 +31,12 @@ public struct BatteryManager: Sendable {
   ///     discharge and rest since); otherwise the filters start at 50 % with σ = 15 % and
   ///     converge on the voltages within seconds.
   public init(pack: PackDescription, restored: PersistentBatteryData?) throws(LookupTableError) {
-    self.pack = pack
+    cellCount = pack.cellCount
+    chemistry = pack.chemistry
     acquisition = AcquisitionCheck(pack: pack, limits: .standard)
     protection = ProtectionMonitor()
     stateOfCharge = StateOfChargeEstimator(
-      chemistry: pack.chemistry, configuration: .standard,
+      capacity_Ah: pack.chemistry.capacity_Ah, configuration: .standard,
       initialSOC: restored?.stateOfCharge ?? 0.5)
     stateOfHealth = StateOfHealthEstimator(
       nominalCapacity_Ah: pack.chemistry.capacity_Ah, configuration: .standard,
@@ -89,7 +92,6 @@ public struct BatteryManager: Sendable {
     let status = protection.stepScan(measurement)
     record(status.newlyRecorded)
     if measurement.validCellCount > 0 {
-      var chemistry = pack.chemistry
       let nominalR0 = chemistry.modelParameters(soc: lastEstimate.meanCell).r0_Ohm
       stateOfHealth.observeScan(
         meanCell_V: measurement.meanCell_V, current_A: measurement.current_A,
@@ -105,13 +107,13 @@ public struct BatteryManager: Sendable {
           code: FaultLogEntry.contactorCodeBase + fault.rawValue, operatingTime_s: operating_s))
     }
     lastContactorFault = contactors.fault
-    let mask = balancer.step(scan, measurement, cellCount: pack.cellCount)
+    let mask = balancer.step(scan, measurement, cellCount: cellCount)
     return (command, mask)
   }
 
   /// Every 100 ms: SOC update (with the SOH feedback) and the power limits to publish.
   public mutating func stepEstimation() -> (soc: SOCEstimate, limits: PowerLimits) {
-    let estimate = stateOfCharge.update(measurement)
+    let estimate = stateOfCharge.update(measurement, chemistry: &chemistry)
     if estimate.restCorrected {
       let sampled = stateOfHealth.observeSOCPoint(
         soc: estimate.meanCell, sigma: estimate.sigma,
@@ -120,8 +122,7 @@ public struct BatteryManager: Sendable {
     }
     stateOfCharge.resistanceScale = stateOfHealth.resistanceRatio
     lastEstimate = estimate
-    var chemistry = pack.chemistry
-    let cells = Float(pack.cellCount)
+    let cells = Float(cellCount)
     let packOCV = cells * chemistry.openCircuitVoltage_V(soc: estimate.meanCell)
     let packR =
       cells * chemistry.modelParameters(soc: estimate.meanCell).r0_Ohm

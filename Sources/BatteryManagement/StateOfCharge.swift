@@ -268,7 +268,6 @@ public struct SOCEstimate: Equatable, Sendable {
 }
 
 public struct StateOfChargeEstimator: Sendable {
-  public private(set) var chemistry: CellChemistry
   public var configuration: SOCConfiguration
   /// Capacity used for the SOC integration; follows the SOH capacity estimate.
   public var capacity_Ah: Float
@@ -284,10 +283,11 @@ public struct StateOfChargeEstimator: Sendable {
   private var timeSinceUpdate_ms: UInt32
   private var restCorrectionDone: Bool
 
-  public init(chemistry: CellChemistry, configuration: SOCConfiguration, initialSOC: Float) {
-    self.chemistry = chemistry
+  /// The chemistry is not stored: the owner passes its one copy to `update` (≈ 1.9 KB of
+  /// tables that would otherwise be duplicated per user).
+  public init(capacity_Ah: Float, configuration: SOCConfiguration, initialSOC: Float) {
     self.configuration = configuration
-    capacity_Ah = chemistry.capacity_Ah
+    self.capacity_Ah = capacity_Ah
     resistanceScale = 1
     let filter = CellKalmanFilter(soc: initialSOC, socSigma: configuration.initialSOCSigma)
     minimumFilter = filter
@@ -311,7 +311,9 @@ public struct StateOfChargeEstimator: Sendable {
 
   /// Filter update (every 100 ms) with the latest checked scan; uses the charge integrated
   /// since the previous update.
-  public mutating func update(_ m: PackMeasurement) -> SOCEstimate {
+  public mutating func update(_ m: PackMeasurement, chemistry: inout CellChemistry)
+    -> SOCEstimate
+  {
     let dt_ms = timeSinceUpdate_ms
     timeSinceUpdate_ms = 0
     let charge_mAms = counter.netDischarge_mAms - chargeAtLastUpdate_mAms

@@ -104,7 +104,7 @@ struct AcquisitionTests {
 
   @Test("a pack description beyond the ECU's storage is rejected")
   func packDescriptionLimits() throws {
-    let chemistry = try CellChemistry.lgM50Group20p()
+    var chemistry = try CellChemistry.lgM50Group20p()
     #expect(throws: PackDescriptionError.tooManyCells) {
       try PackDescription(
         cellsPerModule: 14, temperatureSensorsPerModule: 4, modulesPerPack: 7 + 1,

@@ -131,3 +131,16 @@ struct BatteryManagerTests {
     #expect(restored.manager.persistentData.operatingTime_s == saved.operatingTime_s)
   }
 }
+
+@Suite("Memory footprint")
+struct FootprintTests {
+  @Test("the whole battery manager state fits in 4 KB of RAM")
+  func managerFitsInFourKilobytes() {
+    print(
+      "sizes: BatteryManager", MemoryLayout<BatteryManager>.size, "CellChemistry",
+      MemoryLayout<CellChemistry>.size, "StateOfChargeEstimator",
+      MemoryLayout<StateOfChargeEstimator>.size, "ProtectionMonitor",
+      MemoryLayout<ProtectionMonitor>.size)
+    #expect(MemoryLayout<BatteryManager>.size <= 4_096)
+  }
+}

@@ -26,11 +26,11 @@ func runDriveProfile(
   plantCapacity_Ah: Double = 100, plantResistanceScale: Double = 1,
   modelResistanceScale: Float = 1
 ) throws -> SOCRunResult {
-  let chemistry = try CellChemistry.lgM50Group20p()
+  var chemistry = try CellChemistry.lgM50Group20p()
   var plant = CellPlant(chemistry: chemistry, soc: initialSOC, capacity_Ah: plantCapacity_Ah)
   plant.resistanceScale = plantResistanceScale
   var estimator = StateOfChargeEstimator(
-    chemistry: chemistry, configuration: .standard, initialSOC: estimatorSOC)
+    capacity_Ah: chemistry.capacity_Ah, configuration: .standard, initialSOC: estimatorSOC)
   estimator.resistanceScale = modelResistanceScale
   var random = SeededGenerator(seed: seed)
   let dt = 0.1
@@ -62,7 +62,8 @@ func runDriveProfile(
     let cell_mV = (cell_V * 1000).rounded()
     estimator.integrateCurrent(current_mA: measured_mA, elapsed_ms: 100, contactorsOpen: false)
     let estimate = estimator.update(
-      uniformMeasurement(cell_V: Float(cell_mV / 1000), current_A: Float(measured_mA) / 1000))
+      uniformMeasurement(cell_V: Float(cell_mV / 1000), current_A: Float(measured_mA) / 1000),
+      chemistry: &chemistry)
     let error = Double(estimate.meanCell) - plant.soc
     if abs(error) > 0.01 { convergence_s = -1 } else if convergence_s < 0 { convergence_s = t }
     if t >= 300 {
@@ -153,16 +154,16 @@ struct CoulombCountingTests {
 
   @Test("implausible voltages: coulomb counting only, flagged, voltage ignored")
   func fallbackOnImplausibleMeasurement() throws {
-    let chemistry = try CellChemistry.lgM50Group20p()
+    var chemistry = try CellChemistry.lgM50Group20p()
     var estimator = StateOfChargeEstimator(
-      chemistry: chemistry, configuration: .standard, initialSOC: 0.6)
+      capacity_Ah: chemistry.capacity_Ah, configuration: .standard, initialSOC: 0.6)
     var m = uniformMeasurement(cell_V: 3.2, current_A: 50)  // says ≈ 8 % SOC
     m.faults.insert(.openWire)
     m.openWireCount = 1
-    var estimate = estimator.update(m)
+    var estimate = estimator.update(m, chemistry: &chemistry)
     for _ in 0..<600 {
       estimator.integrateCurrent(current_mA: 50_000, elapsed_ms: 100, contactorsOpen: false)
-      estimate = estimator.update(m)
+      estimate = estimator.update(m, chemistry: &chemistry)
     }
     #expect(estimate.mode == .coulombCountingOnly)
     // 50 A for 60 s out of 100 Ah = 0.833 %.
@@ -173,13 +174,14 @@ struct CoulombCountingTests {
   func restCorrection() throws {
     var chemistry = try CellChemistry.lgM50Group20p()
     var estimator = StateOfChargeEstimator(
-      chemistry: chemistry, configuration: .standard, initialSOC: 0.6)
+      capacity_Ah: chemistry.capacity_Ah, configuration: .standard, initialSOC: 0.6)
     let ocv = chemistry.openCircuitVoltage_V(soc: 0.42)
     var corrections = 0
-    var last = estimator.update(uniformMeasurement(cell_V: ocv, current_A: 0))
+    var last = estimator.update(
+      uniformMeasurement(cell_V: ocv, current_A: 0), chemistry: &chemistry)
     for _ in 0..<(31 * 60) {
       estimator.integrateCurrent(current_mA: 1_000, elapsed_ms: 1_000, contactorsOpen: false)
-      last = estimator.update(uniformMeasurement(cell_V: ocv, current_A: 1))
+      last = estimator.update(uniformMeasurement(cell_V: ocv, current_A: 1), chemistry: &chemistry)
       if last.restCorrected { corrections += 1 }
     }
     #expect(corrections == 1)
@@ -191,15 +193,15 @@ struct CoulombCountingTests {
   func usablePackSOC() throws {
     var chemistry = try CellChemistry.lgM50Group20p()
     var estimator = StateOfChargeEstimator(
-      chemistry: chemistry, configuration: .standard, initialSOC: 0.5)
+      capacity_Ah: chemistry.capacity_Ah, configuration: .standard, initialSOC: 0.5)
     var m = uniformMeasurement(cell_V: 3.7, current_A: 0)
     m.minCell_V = chemistry.openCircuitVoltage_V(soc: 0.2)
     m.meanCell_V = chemistry.openCircuitVoltage_V(soc: 0.3)
     m.maxCell_V = chemistry.openCircuitVoltage_V(soc: 0.4)
-    var estimate = estimator.update(m)
+    var estimate = estimator.update(m, chemistry: &chemistry)
     for _ in 0..<600 {
       estimator.integrateCurrent(current_mA: 0, elapsed_ms: 100, contactorsOpen: false)
-      estimate = estimator.update(m)
+      estimate = estimator.update(m, chemistry: &chemistry)
     }
     #expect(abs(estimate.minimumCell - 0.2) < 0.005 && abs(estimate.maximumCell - 0.4) < 0.005)
     // 0.2 / (0.2 + 1 − 0.4) = 0.25.

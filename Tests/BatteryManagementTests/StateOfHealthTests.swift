@@ -9,12 +9,12 @@ struct StateOfHealthTests {
   /// the SOC tests. Rest points (OCV) anchor the capacity samples.
   @Test("capacity within ±3 % of a 10 % faded cell after two cycles")
   func capacityAfterTwoCycles() throws {
-    let chemistry = try CellChemistry.lgM50Group20p()
+    var chemistry = try CellChemistry.lgM50Group20p()
     var plant = CellPlant(chemistry: chemistry, soc: 0.95, capacity_Ah: 90)
     var configuration = SOCConfiguration.standard
     configuration.restTime_ms = 10 * 60_000
     var soc = StateOfChargeEstimator(
-      chemistry: chemistry, configuration: configuration, initialSOC: 0.9)
+      capacity_Ah: chemistry.capacity_Ah, configuration: configuration, initialSOC: 0.9)
     var soh = StateOfHealthEstimator(nominalCapacity_Ah: 100, configuration: .standard)
     var random = SeededGenerator(seed: 2024)
 
@@ -27,7 +27,8 @@ struct StateOfHealthTests {
         soc.integrateCurrent(current_mA: measured_mA, elapsed_ms: 1000, contactorsOpen: false)
         let estimate = soc.update(
           uniformMeasurement(
-            cell_V: Float((cell_V * 1000).rounded() / 1000), current_A: Float(measured_mA) / 1000))
+            cell_V: Float((cell_V * 1000).rounded() / 1000), current_A: Float(measured_mA) / 1000),
+          chemistry: &chemistry)
         if estimate.restCorrected {
           let sampled = soh.observeSOCPoint(
             soc: estimate.meanCell, sigma: estimate.sigma,
