@@ -208,3 +208,69 @@ struct CoulombCountingTests {
     #expect(abs(estimate.pack - 0.25) < 0.005)
   }
 }
+
+@Suite("Minimum/maximum/mean filters on a pack with spread")
+struct CellSpreadTests {
+  /// 96 cells: 94 nominal at 70 %, one weak cell (92 Ah) at 64 % and one strong cell at 76 %;
+  /// 40 min of the random drive profile. The minimum filter must follow the weak cell, the
+  /// maximum filter the strong one, and the pack SOC the usable range between them.
+  @Test("min and max filters track the weakest and strongest cell within 1 % RMSE after 300 s")
+  func extremeCellsTracked() throws {
+    var chemistry = try CellChemistry.lgM50Group20p()
+    var nominal = CellPlant(chemistry: chemistry, soc: 0.70, capacity_Ah: 100)
+    var weak = CellPlant(chemistry: chemistry, soc: 0.64, capacity_Ah: 92)
+    var strong = CellPlant(chemistry: chemistry, soc: 0.76, capacity_Ah: 100)
+    var estimator = StateOfChargeEstimator(
+      capacity_Ah: 100, configuration: .standard, initialSOC: 0.6)
+    var random = SeededGenerator(seed: 5)
+    var segmentLeft = 0.0
+    var current = 0.0
+    var squaresMin = 0.0
+    var squaresMax = 0.0
+    var squaresPack = 0.0
+    var count = 0.0
+    var t = 0.0
+    while t < 2400 {
+      if segmentLeft <= 0 {
+        segmentLeft = 5 + 35 * random.uniform()
+        let kind = random.uniform()
+        current =
+          kind < 0.2 ? 0 : (kind < 0.35 ? -20 - 40 * random.uniform() : 10 + 140 * random.uniform())
+      }
+      for i in 0..<3 {
+        switch i {
+        case 0: nominal.step(current_A: current, dt_s: 0.1)
+        case 1: weak.step(current_A: current, dt_s: 0.1)
+        default: strong.step(current_A: current, dt_s: 0.1)
+        }
+      }
+      t += 0.1
+      segmentLeft -= 0.1
+      func measured(_ plant: CellPlant) -> Float {
+        let v = plant.terminalVoltage(current_A: current) + 0.002 * random.gaussian()
+        return Float((v * 1000).rounded() / 1000)
+      }
+      let vNominal = measured(nominal)
+      var m = uniformMeasurement(cell_V: vNominal, current_A: 0)
+      m.minCell_V = measured(weak)
+      m.maxCell_V = measured(strong)
+      m.meanCell_V = (94 * vNominal + m.minCell_V + m.maxCell_V) / 96
+      let measured_mA = Int32(((current * 1.005 + 0.02) * 1000).rounded())
+      m.current_A = Float(measured_mA) / 1000
+      estimator.integrateCurrent(current_mA: measured_mA, elapsed_ms: 100, contactorsOpen: false)
+      let estimate = estimator.update(m, chemistry: &chemistry)
+      if t >= 300 {
+        let usable = weak.soc / (weak.soc + 1 - strong.soc)
+        squaresMin += pow(Double(estimate.minimumCell) - weak.soc, 2)
+        squaresMax += pow(Double(estimate.maximumCell) - strong.soc, 2)
+        squaresPack += pow(Double(estimate.pack) - usable, 2)
+        count += 1
+      }
+    }
+    let rmseMin = (squaresMin / count).squareRoot()
+    let rmseMax = (squaresMax / count).squareRoot()
+    let rmsePack = (squaresPack / count).squareRoot()
+    print("spread: RMSE min", rmseMin, "max", rmseMax, "pack", rmsePack)
+    #expect(rmseMin <= 0.01 && rmseMax <= 0.01 && rmsePack <= 0.01)
+  }
+}
