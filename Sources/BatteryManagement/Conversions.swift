@@ -7,6 +7,10 @@ func float(_ value: UInt32) -> Float {
 }
 
 func float(_ value: Int64) -> Float {
+  // On the magnitude, so the two parts never cancel (−1 would be −2³² + (2³² − 1), which Float
+  // rounds to 0). Int64.min has no positive counterpart: it is −2⁶³ exactly.
+  if value == Int64.min { return -9.223_372e18 }
+  if value < 0 { return -float(0 - value) }
   let high = Int(Int32(truncatingIfNeeded: value &>> 32))
   return Float(high) * 4_294_967_296 + float(UInt32(truncatingIfNeeded: value))
 }
