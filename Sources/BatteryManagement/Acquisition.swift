@@ -162,69 +162,102 @@ public struct AcquisitionCheck: Sendable {
     -> PackMeasurement
   {
     var m = PackMeasurement()
+    // Reads through spans, writes into locals stored back once: reading an InlineArray element
+    // by subscript copied the whole array per access in the firmware build (-Osize, Swift
+    // 6.3): 209 000 instructions per 96-cell scan under QEMU before, see docs.
+    let voltages = scan.cellVoltage_mV.span
+    let wires = scan.openWire.span
+    let temperatures = scan.temperature_dC.span
+    var previousVoltages: [96 of UInt16] = .init(repeating: 0)
+    var previousTemperatures: [32 of Int16] = .init(repeating: 0)
+    var validMask: [3 of UInt32] = .init(repeating: 0)
+    let lim = limits
+    let checkRate = hasPrevious
+    var faults = AcquisitionFaults(rawValue: 0)
+    var openWires = 0
+    var implausible = 0
+    var validCells = 0
+    var minIndex = 0
+    var maxIndex = 0
     var sum_mV: Int = 0
     var validSum_mV: Int = 0
     var minValue: UInt16 = .max
     var maxValue: UInt16 = 0
-    for i in 0..<cellCount {
-      let v = scan.cellVoltage_mV[i]
-      sum_mV += Int(v)
-      var valid = true
-      let wireAbove = scan.openWire[i]
-      let wireBelow = i > 0 ? scan.openWire[i - 1] : false
-      if wireAbove || wireBelow {
-        valid = false
-        m.openWireCount += wireAbove ? 1 : 0
-        m.faults.insert(.openWire)
-      } else if v < limits.minCellVoltage_mV || v > limits.maxCellVoltage_mV {
-        valid = false
-        m.implausibleCellCount += 1
-        m.faults.insert(.cellVoltageRange)
-      } else if hasPrevious {
-        let previous = previousCell_mV[i]
-        let step = v > previous ? v - previous : previous - v
-        if step > limits.maxCellVoltageStep_mV {
+    var wireBelow = false
+    do {
+      let lastVoltages = previousCell_mV.span
+      for i in 0..<cellCount {
+        let v = voltages[i]
+        sum_mV += Int(v)
+        var valid = true
+        let wireAbove = wires[i]
+        if wireAbove || wireBelow {
           valid = false
-          m.implausibleCellCount += 1
-          m.faults.insert(.cellVoltageRate)
+          openWires += wireAbove ? 1 : 0
+          faults.insert(.openWire)
+        } else if v < lim.minCellVoltage_mV || v > lim.maxCellVoltage_mV {
+          valid = false
+          implausible += 1
+          faults.insert(.cellVoltageRange)
+        } else if checkRate {
+          let previous = lastVoltages[i]
+          let step = v > previous ? v - previous : previous - v
+          if step > lim.maxCellVoltageStep_mV {
+            valid = false
+            implausible += 1
+            faults.insert(.cellVoltageRate)
+          }
+        }
+        wireBelow = wireAbove
+        previousVoltages[i] = v
+        guard valid else { continue }
+        validMask[i / 32] |= UInt32(1) &<< UInt32(i % 32)
+        validCells += 1
+        validSum_mV += Int(v)
+        if v < minValue {
+          minValue = v
+          minIndex = i
+        }
+        if v > maxValue {
+          maxValue = v
+          maxIndex = i
         }
       }
-      previousCell_mV[i] = v
-      guard valid else { continue }
-      m.cellValid[i / 32] |= UInt32(1) &<< UInt32(i % 32)
-      m.validCellCount += 1
-      validSum_mV += Int(v)
-      if v < minValue {
-        minValue = v
-        m.minCellIndex = i
-      }
-      if v > maxValue {
-        maxValue = v
-        m.maxCellIndex = i
-      }
     }
+    previousCell_mV = previousVoltages
+    m.cellValid = validMask
+    m.openWireCount = openWires
+    m.implausibleCellCount = implausible
+    m.validCellCount = validCells
+    m.minCellIndex = minIndex
+    m.maxCellIndex = maxIndex
 
     var minT: Int16 = .max
     var maxT: Int16 = .min
     var validTemperatures = 0
-    for i in 0..<temperatureSensorCount {
-      let t = scan.temperature_dC[i]
-      var valid = t >= limits.minTemperature_dC && t <= limits.maxTemperature_dC
-      if !valid {
-        m.faults.insert(.temperatureRange)
-      } else if hasPrevious {
-        let step = Int(t) - Int(previousTemperature_dC[i])
-        if step > Int(limits.maxTemperatureStep_dC) || -step > Int(limits.maxTemperatureStep_dC) {
-          valid = false
-          m.faults.insert(.temperatureRate)
+    do {
+      let lastTemperatures = previousTemperature_dC.span
+      for i in 0..<temperatureSensorCount {
+        let t = temperatures[i]
+        var valid = t >= lim.minTemperature_dC && t <= lim.maxTemperature_dC
+        if !valid {
+          faults.insert(.temperatureRange)
+        } else if checkRate {
+          let step = Int(t) - Int(lastTemperatures[i])
+          if step > Int(lim.maxTemperatureStep_dC) || -step > Int(lim.maxTemperatureStep_dC) {
+            valid = false
+            faults.insert(.temperatureRate)
+          }
         }
+        previousTemperatures[i] = t
+        guard valid else { continue }
+        validTemperatures += 1
+        minT = min(minT, t)
+        maxT = max(maxT, t)
       }
-      previousTemperature_dC[i] = t
-      guard valid else { continue }
-      validTemperatures += 1
-      minT = min(minT, t)
-      maxT = max(maxT, t)
     }
+    previousTemperature_dC = previousTemperatures
+    m.faults = faults
     hasPrevious = true
 
     m.current_A = Float(Int(sample.current_mA)) / 1000

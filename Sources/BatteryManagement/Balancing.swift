@@ -59,8 +59,12 @@ public struct PassiveBalancer: Sendable {
     }
     guard isActive else { return mask }
     let target_mV = minimum_mV + configuration.stopSpread_mV
-    for i in 0..<min(cellCount, BatteryCapacity.maxCells) where m.isCellValid(i) {
-      let cell_mV = scan.cellVoltage_mV[i]
+    // Through a span: an InlineArray subscript read copies the whole array in firmware builds.
+    let voltages = scan.cellVoltage_mV.span
+    let valid = m.cellValid
+    for i in 0..<min(cellCount, BatteryCapacity.maxCells)
+    where (valid[i / 32] &>> UInt32(i % 32)) & 1 != 0 {
+      let cell_mV = voltages[i]
       if cell_mV > target_mV { mask[i / 32] |= UInt32(1) &<< UInt32(i % 32) }
     }
     return mask
