@@ -19,7 +19,8 @@ TICKS      ?= 2000
 
 # Floor-1/2 modules compiled into the firmware, in dependency order (each may import the ones
 # before it). Package.swift lists the same modules for the host build.
-FIRMWARE_MODULES := Platform Scheduling InverterApp BatteryApp
+FIRMWARE_MODULES := Platform ControlMath Scheduling CoSimulation VehicleNetwork MotorControl \
+  InverterApp BatteryApp
 
 VERSION := 0.1.0
 # Brand calibration compiled into the ECU images (see README).
@@ -48,12 +49,12 @@ COMMON_OBJECTS := $(MODULE_OBJECTS) $(OBJ)/Board.o $(BOARD_C_OBJECTS)
 
 ECU_IMAGES  := inverter bms
 TEST_IMAGES := test-trap test-watchdog
-IMAGES      := $(ECU_IMAGES) $(TEST_IMAGES)
+IMAGES      := $(ECU_IMAGES) bench $(TEST_IMAGES)
 
 # Keep every intermediate object (pattern-rule chains would otherwise delete them).
 .SECONDARY:
 
-.PHONY: FORCE help deps firmware size check-no-heap bench test test-host test-integration run \
+.PHONY: FORCE help deps firmware size check-no-heap bench test test-host test-hil test-integration run \
   debug lint clean
 
 help:
@@ -175,11 +176,15 @@ bench: firmware
 
 # ----------------------------------------------------------------------------------- tests
 
-test: test-host test-integration
+test: test-host test-hil test-integration
 
 test-host:
 	swift build --build-tests
 	swift test
+
+# The rig's own unit tests (plants, scenarios, frames, reports): no firmware needed.
+test-hil: deps
+	$(PYTHON) -m pytest -q HIL/tests
 
 test-integration: firmware check-no-heap size
 	$(PYTHON) -m pytest -q Tests/Integration

@@ -7,8 +7,11 @@ import PackageDescription
 let modules: [(name: String, dependencies: [String])] = [
   ("Platform", []),
   ("ControlMath", []),
+  ("MotorControl", ["Platform", "ControlMath"]),
   ("BatteryManagement", ["Platform", "ControlMath"]),
   ("Scheduling", ["Platform"]),
+  ("CoSimulation", ["Platform", "ControlMath"]),
+  ("VehicleNetwork", ["Platform", "ControlMath"]),
   ("InverterApp", ["Platform", "Scheduling"]),
   ("BatteryApp", ["Platform", "Scheduling"]),
 ]
@@ -26,4 +29,16 @@ let package = Package(
     + modules.map { module in
       .testTarget(name: "\(module.name)Tests", dependencies: [.target(name: module.name)])
     }
+)
+
+// Host-only cross-check tool (not firmware, hence not in `modules`): decodes and re-encodes
+// the cantools-generated vectors of Tests/Integration/test_dbc_codec.py with the firmware
+// codec.
+package.targets.append(
+  .executableTarget(
+    name: "CANVectorCheck",
+    dependencies: [.target(name: "VehicleNetwork"), .target(name: "Platform")],
+    // ControlMath's Float.squareRoot() calls sqrtf; test bundles get libm through XCTest, a
+    // plain executable must ask for it.
+    linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))])
 )

@@ -5,9 +5,7 @@ import Scheduling
 /// task set the cyclic scheduler runs (1 ms base period).
 public struct BatteryECU<
   Monitor: CellMonitor, Pack: PackSensors, Relays: ContactorDriver, Bus: CANController
->:
-  TaskSet
-{
+>: TaskSet, MeasurementSource {
   public enum Task: Int {
     /// 1 ms: current sample and charge integration.
     case currentIntegration = 0
@@ -61,5 +59,16 @@ public struct BatteryECU<
     case .canStatus, .estimation, .none:
       break
     }
+  }
+
+  /// Measurement channels: 0 pack current A, 1 pack voltage V, 2 link voltage V.
+  public var measurements: [16 of Float] {
+    var values: [16 of Float] = .init(repeating: 0)
+    if let pack = lastPackSample {
+      values[0] = Float(Int(pack.current_mA)) / 1000
+      values[1] = Float(Int(pack.packVoltage_dV)) / 10
+      values[2] = Float(Int(pack.linkVoltage_dV)) / 10
+    }
+    return values
   }
 }

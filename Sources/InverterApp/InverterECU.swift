@@ -5,7 +5,7 @@ import Scheduling
 /// set the cyclic scheduler runs. Generic over the protocols so the same ECU runs on a board,
 /// in the HIL rig and in host tests with fakes.
 public struct InverterECU<Sensors: InverterSensors, Stage: PowerStage, Bus: CANController>:
-  TaskSet
+  TaskSet, MeasurementSource
 {
   /// Task indices, highest priority first.
   public enum Task: Int {
@@ -29,6 +29,8 @@ public struct InverterECU<Sensors: InverterSensors, Stage: PowerStage, Bus: CANC
   public private(set) var lastCommand: PowerStageCommand = .off
   /// Jobs run per task, for the console summary and the tests.
   public private(set) var jobs: [4 of UInt32] = .init(repeating: 0)
+  /// Control periods without a trustworthy sample.
+  public private(set) var missingSamples: UInt32 = 0
 
   public init(sensors: Sensors, stage: Stage, bus: Bus, controlPeriodMicroseconds: UInt32) {
     self.sensors = sensors
@@ -58,10 +60,26 @@ public struct InverterECU<Sensors: InverterSensors, Stage: PowerStage, Bus: CANC
     case .currentLoop:
       // No torque path yet: the power stage stays off (the safe state at standstill).
       lastSample = sensors.sample()
+      if lastSample == nil { missingSamples &+= 1 }
       lastCommand = .off
       stage.apply(lastCommand)
     case .torqueManagement, .canStatus, .housekeeping, .none:
       break
     }
+  }
+
+  /// Measurement channels: 0 phase A current counts, 1 phase B current counts, 2 DC-link
+  /// counts, 3 rotor angle counts, 4 power-stage mode, 5 rejected samples.
+  public var measurements: [16 of Float] {
+    var values: [16 of Float] = .init(repeating: 0)
+    if let sample = lastSample {
+      values[0] = Float(Int(sample.phaseCurrentCounts[0]))
+      values[1] = Float(Int(sample.phaseCurrentCounts[1]))
+      values[2] = Float(Int(sample.dcLinkVoltageCounts))
+      values[3] = Float(Int(sample.rotorAngleCounts))
+    }
+    values[4] = Float(Int(lastCommand.mode.rawValue))
+    values[5] = Float(Int(missingSamples))
+    return values
   }
 }

@@ -60,16 +60,17 @@ public struct ContactorSet: Equatable, Sendable {
     negativeMain: false, positiveMain: false, precharge: false)
 }
 
-/// The cell-monitor chain (AFE). A scan returns the measurements of the last completed cycle.
+/// The cell-monitor chain (AFE). A scan returns the measurements of the last completed cycle,
+/// or nil when the chain did not deliver one (communication fault, lost co-simulation frame).
 public protocol CellMonitor {
-  mutating func scan() -> CellScan
+  mutating func scan() -> CellScan?
   /// Passive-balancing switches: bit n closes the bleed resistor of cell n.
   mutating func setBalancing(_ mask: [3 of UInt32])
 }
 
-/// Current sensor and high-voltage measurement.
+/// Current sensor and high-voltage measurement; nil when this period has no valid sample.
 public protocol PackSensors {
-  mutating func sample() -> PackSample
+  mutating func sample() -> PackSample?
 }
 
 /// The contactor drivers. Commands take effect immediately; the feedback follows.

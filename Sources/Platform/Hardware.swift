@@ -44,3 +44,9 @@ public protocol NonVolatileStore {
   /// Writes one byte; false when `offset` is out of range or the device failed.
   mutating func write(_ byte: UInt8, at offset: Int) -> Bool
 }
+
+/// ECU-internal values a test rig samples every control period (the role XCP measurement plays
+/// on a real bench). Each ECU documents what its channels mean.
+public protocol MeasurementSource {
+  var measurements: [16 of Float] { get }
+}

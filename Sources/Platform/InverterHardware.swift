@@ -64,9 +64,10 @@ public struct PowerStageCommand: Equatable, Sendable {
 }
 
 /// The inverter's sampling front end: returns the measurements latched at the start of the
-/// current control period.
+/// current control period, or nil when this period has none the ECU may trust (a converter
+/// fault, a lost co-simulation frame); the ECU then drives its safe state.
 public protocol InverterSensors {
-  mutating func sample() -> InverterSample
+  mutating func sample() -> InverterSample?
 }
 
 /// The gate drivers. The command takes effect at the next PWM period boundary.

@@ -6,7 +6,7 @@ import Testing
 struct FakeMonitor: CellMonitor {
   var scans = 0
   var mask: [3 of UInt32] = .init(repeating: 0)
-  mutating func scan() -> CellScan {
+  mutating func scan() -> CellScan? {
     scans += 1
     return CellScan()
   }
@@ -15,7 +15,7 @@ struct FakeMonitor: CellMonitor {
 
 struct FakePack: PackSensors {
   var samples = 0
-  mutating func sample() -> PackSample {
+  mutating func sample() -> PackSample? {
     samples += 1
     return PackSample(current_mA: 0, packVoltage_dV: 3500, linkVoltage_dV: 0, feedback: .allOpen)
   }

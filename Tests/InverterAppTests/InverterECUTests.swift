@@ -5,7 +5,7 @@ import Testing
 
 struct FakeSensors: InverterSensors {
   var samples = 0
-  mutating func sample() -> InverterSample {
+  mutating func sample() -> InverterSample? {
     samples += 1
     return InverterSample(
       phaseCurrentCounts: [2048, 2048], dcLinkVoltageCounts: 1750, rotorAngleCounts: 0,

@@ -4,7 +4,21 @@
 
 #include "board_support.h"
 
-extern uint32_t __data_start, __data_end, __data_load, __bss_start, __bss_end, __stack_top;
+extern uint32_t __data_start, __data_end, __data_load, __bss_start, __bss_end, __stack_limit,
+    __stack_top;
+
+#define STACK_PAINT 0x5354414Bu  // "STAK"
+
+// Bytes of stack ever used: the painted words at the bottom still intact mark the headroom.
+uint32_t board_stack_used(void) {
+  const uint32_t *p = &__stack_limit;
+  while (p < &__stack_top && *p == STACK_PAINT) p++;
+  return (uint32_t)((uintptr_t)&__stack_top - (uintptr_t)p);
+}
+
+uint32_t board_stack_size(void) {
+  return (uint32_t)((uintptr_t)&__stack_top - (uintptr_t)&__stack_limit);
+}
 
 int main(void);
 
@@ -25,6 +39,10 @@ __attribute__((noreturn)) void Reset_Handler(void) {
   const uint32_t *from = &__data_load;
   for (uint32_t *to = &__data_start; to < &__data_end;) *to++ = *from++;
   for (uint32_t *p = &__bss_start; p < &__bss_end;) *p++ = 0;
+  // Paint the stack below this frame for the high-water mark (board_stack_used).
+  uint32_t *sp;
+  __asm volatile("mov %0, sp" : "=r"(sp));
+  for (uint32_t *p = &__stack_limit; p < sp - 16;) *p++ = STACK_PAINT;
 
   int status = main();
   semihosting_exit(status);

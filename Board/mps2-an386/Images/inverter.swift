@@ -3,7 +3,7 @@ import InverterApp
 import Platform
 import Scheduling
 
-/// The e-axle inverter ECU image.
+/// The e-axle inverter ECU image: in the HIL rig with `cosim=PATH`, standalone otherwise.
 @main
 struct InverterImage {
   static let controlPeriodMicroseconds: UInt32 = 50
@@ -12,15 +12,25 @@ struct InverterImage {
     Console.start()
     Board.printBanner(ecu: "inverter", resetCause: Board.takeResetCause())
     let arguments = CommandLine()
-    arguments.validate(known: Board.standaloneArguments)
-    let ticks = arguments.unsignedValue("ticks", default: 0)
+    arguments.validate(known: Board.ecuArguments)
 
-    var ecu = InverterECU(
-      sensors: BenchInverterSensors(), stage: BenchPowerStage(), bus: UnconnectedCANController(),
-      controlPeriodMicroseconds: controlPeriodMicroseconds)
-    let scheduler = Board.runStandalone(
-      &ecu, periodMicroseconds: controlPeriodMicroseconds,
-      supervisionTicks: ecu.supervisionTicks, ticks: ticks)
+    var link: [160 of UInt8] = .init(repeating: 0)
+    let scheduler: CyclicScheduler
+    if arguments.copyValue("cosim", into: &link) {
+      var ecu = InverterECU(
+        sensors: CoSimulationInverterSensors(), stage: CoSimulationPowerStage(),
+        bus: CoSimulationCANController(), controlPeriodMicroseconds: controlPeriodMicroseconds)
+      scheduler = Board.runCoSimulation(
+        &ecu, frames: InverterFrames.self, linkPrefix: link, supervisionTicks: ecu.supervisionTicks)
+    } else {
+      var ecu = InverterECU(
+        sensors: BenchInverterSensors(), stage: BenchPowerStage(), bus: UnconnectedCANController(),
+        controlPeriodMicroseconds: controlPeriodMicroseconds)
+      scheduler = Board.runStandalone(
+        &ecu, periodMicroseconds: controlPeriodMicroseconds,
+        supervisionTicks: ecu.supervisionTicks,
+        ticks: arguments.unsignedValue("ticks", default: 0))
+    }
     Board.printRunSummary(scheduler)
     Board.exit(.success)
   }

@@ -7,7 +7,7 @@ import Platform
 public struct BenchInverterSensors: InverterSensors {
   public init() {}
 
-  public mutating func sample() -> InverterSample {
+  public mutating func sample() -> InverterSample? {
     InverterSample(
       phaseCurrentCounts: [2048, 2048], dcLinkVoltageCounts: 0, rotorAngleCounts: 0,
       inverterTemperatureCounts: 650, motorTemperatureCounts: 650)
@@ -40,7 +40,7 @@ public struct BenchCellMonitor: CellMonitor {
   public private(set) var balancingMask: [3 of UInt32] = .init(repeating: 0)
   public init() {}
 
-  public mutating func scan() -> CellScan {
+  public mutating func scan() -> CellScan? {
     var scan = CellScan()
     for cell in 0..<BatteryCapacity.maxCells { scan.openWire[cell] = true }
     return scan
@@ -52,7 +52,7 @@ public struct BenchCellMonitor: CellMonitor {
 public struct BenchPackSensors: PackSensors {
   public init() {}
 
-  public mutating func sample() -> PackSample {
+  public mutating func sample() -> PackSample? {
     PackSample(current_mA: 0, packVoltage_dV: 0, linkVoltage_dV: 0, feedback: .allOpen)
   }
 }

@@ -67,6 +67,33 @@ public struct CommandLine {
     return result
   }
 
+  /// Copies the value of `key=VALUE` into `destination` NUL-terminated; false when the key is
+  /// absent, exits with a message when the value is empty or does not fit.
+  public func copyValue<let size: Int>(_ key: StaticString, into destination: inout [size of UInt8])
+    -> Bool
+  {
+    var found = false
+    forEachArgument { start, end in
+      var equals = start
+      while equals < end && bytes[equals] != 0x3D { equals += 1 }
+      guard matches(key, start, equals) else { return }
+      let length = end - equals - 1
+      guard length > 0, length < size else {
+        Console.write("error: argument '")
+        Console.write(key)
+        Console.write("' needs a value of 1 to ")
+        Console.write(decimal: UInt32(size - 1))
+        Console.write(" characters")
+        Console.newline()
+        Board.exit(.badCommandLine)
+      }
+      for i in 0..<length { destination[i] = bytes[equals + 1 + i] }
+      destination[length] = 0
+      found = true
+    }
+    return found
+  }
+
   private func matches(_ key: StaticString, _ start: Int, _ end: Int) -> Bool {
     key.withUTF8Buffer { keyBytes in
       guard keyBytes.count == end - start else { return false }

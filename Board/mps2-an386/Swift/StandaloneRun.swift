@@ -1,9 +1,11 @@
+import BoardSupport
 import Platform
 import Scheduling
 
 extension Board {
-  /// Arguments every image accepts on the semihosting command line.
-  public static let standaloneArguments: [1 of StaticString] = ["ticks"]
+  /// Arguments every ECU image accepts on the semihosting command line: `ticks=N` (standalone
+  /// run of N periods) or `cosim=PATH` (HIL run over the FIFOs PATH.in and PATH.out).
+  public static let ecuArguments: [2 of StaticString] = ["ticks", "cosim"]
 
   /// Runs an ECU's task set under the cyclic scheduler, paced by SysTick, with the watchdog
   /// supervised by the scheduler. Stops after `ticks` control periods (0: never) and returns
@@ -43,7 +45,11 @@ extension Board {
     Console.write(decimal: scheduler.tick)
     Console.write(" periods, ")
     Console.write(decimal: scheduler.healthyCycles)
-    Console.write(" healthy supervision cycles")
+    Console.write(" healthy supervision cycles, stack ")
+    Console.write(decimal: board_stack_used())
+    Console.write(" of ")
+    Console.write(decimal: board_stack_size())
+    Console.write(" bytes")
     Console.newline()
   }
 }

@@ -33,6 +33,10 @@ static inline void reset_record_store(int index, uint32_t value) {
   kairo_reset_record[index] = value;
 }
 
+// Stack high-water mark in bytes (the stack is painted at reset) and the stack's size.
+uint32_t board_stack_used(void);
+uint32_t board_stack_size(void);
+
 // Interrupt masking for short critical sections shared with an ISR.
 static inline uint32_t core_primask_disable(void) {
   uint32_t primask;

@@ -1,0 +1,1 @@
+"""Cell data (see PROVENANCE.md)."""

@@ -1,0 +1,1 @@
+"""Hand-written numpy plant models: vehicle, PMSM + inverter, DC link, battery pack, sensors."""
