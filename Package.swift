@@ -8,6 +8,7 @@ let modules: [(name: String, dependencies: [String])] = [
   ("Platform", []),
   ("ControlMath", []),
   ("MotorControl", ["Platform", "ControlMath"]),
+  ("BatteryManagement", ["Platform", "ControlMath"]),
   ("Scheduling", ["Platform"]),
   ("CoSimulation", ["Platform", "ControlMath"]),
   ("VehicleNetwork", ["Platform", "ControlMath"]),
