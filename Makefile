@@ -20,8 +20,7 @@ TICKS      ?= 2000
 # Floor-1/2 modules compiled into the firmware, in dependency order (each may import the ones
 # before it). Package.swift lists the same modules for the host build.
 FIRMWARE_MODULES := Platform ControlMath Scheduling CoSimulation VehicleNetwork MotorControl \
-  BatteryManagement \
-  InverterApp BatteryApp
+  BatteryManagement InverterApp BatteryApp
 
 VERSION := 0.1.0
 # Brand calibration compiled into the ECU images (see README).
