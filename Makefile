@@ -54,11 +54,14 @@ IMAGES      := $(ECU_IMAGES) bench $(TEST_IMAGES)
 # Keep every intermediate object (pattern-rule chains would otherwise delete them).
 .SECONDARY:
 
-.PHONY: FORCE help deps firmware size check-no-heap bench test test-host test-hil test-integration run \
+.PHONY: FORCE help deps firmware size check-no-heap bench test test-host test-hil \
+  test-integration run hil run-standalone \
   debug lint clean
 
 help:
-	@echo "make run            the main job: build both ECU images and run them on QEMU"
+	@echo "make run            the main job: HIL demo, both ECUs on QEMU closed loop, report"
+	@echo "make hil SCENARIO=x run any scenario (name in HIL/scenarios or a file)"
+	@echo "make run-standalone boot each ECU image alone for TICKS periods"
 	@echo "make test           all tests: host unit tests, firmware gates, QEMU integration"
 	@echo "make firmware       build/firmware/{inverter,bms}.elf (+ .map) and test images"
 	@echo "make size           flash and RAM bytes of each image against the budget"
@@ -152,8 +155,19 @@ check-no-heap: firmware
 
 # -------------------------------------------------------------------------- run and debug
 
-# Boots each ECU image on its own QEMU for TICKS control periods.
-run: firmware
+# The main job: both ECU images on QEMU closed loop with the plant (HIL demo), report in
+# $(HIL_OUT). `make hil SCENARIO=name-or-file` runs any scenario.
+SCENARIO ?= demo
+HIL_OUT  ?= build/hil/$(notdir $(basename $(SCENARIO)))
+
+run: SCENARIO = demo
+run: hil
+
+hil: firmware
+	$(PYTHON) -m kairo_hil run $(SCENARIO) --out $(HIL_OUT)
+
+# Boots each ECU image standalone (no rig) on its own QEMU for TICKS control periods.
+run-standalone: firmware
 	@for ecu in $(ECU_IMAGES); do \
 	  echo "== $$ecu on QEMU $(BOARD)"; \
 	  timeout 60 $(QEMU) -serial stdio -icount shift=4,sleep=off \

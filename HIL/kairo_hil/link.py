@@ -51,7 +51,9 @@ class EcuLink:
         os.mkfifo(f"{prefix}.out")
         args = ",".join(f"arg={a}" for a in (self.name, f"cosim={prefix}", *self.extra_args))
         command = ["qemu-system-arm", "-machine", BOARD, "-display", "none", "-monitor", "none",
-                   "-serial", "stdio", *(["-icount", f"shift={self.icount_shift},sleep=off"] if self.icount_shift is not None else []),
+                   "-serial", "stdio",
+                   *(["-icount", f"shift={self.icount_shift},sleep=off"]
+                     if self.icount_shift is not None else []),
                    "-semihosting-config", f"enable=on,target=native,{args}",
                    "-kernel", str(self.elf)]
         self.console_log.parent.mkdir(parents=True, exist_ok=True)

@@ -25,7 +25,8 @@ def crc8_sae_j1850(data: bytes, register: int) -> int:
     for byte in data:
         register ^= byte
         for _ in range(8):
-            register = ((register << 1) ^ 0x1D) & 0xFF if register & 0x80 else (register << 1) & 0xFF
+            register = (register << 1) ^ 0x1D if register & 0x80 else register << 1
+            register &= 0xFF
     return register
 
 

@@ -174,16 +174,14 @@ class Rig:
 
     def _loop(self, ms_total: int, inverter: EcuLink, bms: EcuLink, bus: VehicleBus,
               recorder: TraceRecorder) -> None:
-        sc, plant, net, vcu = self.sc, self.plant, self.net, self.vcu
+        sc, plant, net = self.sc, self.plant, self.net
         per_ms = self.periods_per_ms
-        dt = sc.control_period_s
         inv_seq = 0
         bms_seq = 0
         inv_tel = (math.nan,) * cosim.TELEMETRY_COUNT
         bms_tel = (math.nan,) * cosim.TELEMETRY_COUNT
         mode, duties = cosim.POWER_STAGE_OFF, (0.5, 0.5, 0.5)
         inverter_sample = cosim.inverter_sample
-        seal_check = cosim.parse_actuation
         act_kind = cosim.INVERTER_ACTUATION
         torque_request = 0.0
         for ms in range(ms_total):
@@ -204,8 +202,10 @@ class Rig:
                 | int(b.feedback.precharge) << 2,
                 [int(i) for i in np.flatnonzero(b.open_wire)],
                 bus.take("bms", cosim.MAX_CAN_FRAMES))
+            bms_expect = bms_seq
             if self.bad_frames["bms"]:
                 bms_frame = self._spoil(bms_frame, self.bad_frames["bms"].pop(0))
+                bms_expect = self._sequence_of(bms_frame)
             bms.send(bms_frame)
             for _ in range(per_ms):
                 s = plant.inverter_sample
@@ -214,17 +214,19 @@ class Rig:
                     s.dc_link_voltage_counts, s.rotor_angle_counts,
                     s.inverter_temperature_counts, s.motor_temperature_counts,
                     bus.take("inverter", cosim.MAX_CAN_FRAMES))
+                expect = inv_seq
                 if self.bad_frames["inverter"]:
                     frame = self._spoil(frame, self.bad_frames["inverter"].pop(0))
-                act = seal_check(inverter.exchange(frame), act_kind, inv_seq)
+                    expect = self._sequence_of(frame)
+                act = self._answer("inverter", inverter.exchange(frame), act_kind, expect)
                 if act.status & cosim.STATUS_SAMPLE_REJECTED:
                     self.rejected["inverter"] += 1
                 mode, duties, inv_tel = act.mode, act.duties, act.telemetry
                 for f in act.can:
                     bus.send("inverter", f)
                 plant.step(duties[0], duties[1], duties[2], mode)
-                inv_seq += 1
-            bact = seal_check(bms.receive(), cosim.BATTERY_ACTUATION, bms_seq)
+                inv_seq = expect + 1
+            bact = self._answer("bms", bms.receive(), cosim.BATTERY_ACTUATION, bms_expect)
             if bact.status & cosim.STATUS_SAMPLE_REJECTED:
                 self.rejected["bms"] += 1
             bits = bact.contactor_bits
@@ -233,12 +235,25 @@ class Rig:
             bms_tel = bact.telemetry
             for f in bact.can:
                 bus.send("bms", f)
-            bms_seq += 1
+            bms_seq = bms_expect + 1
             for f in bus.take("vcu", 1 << 30):
                 net.observe(f)
             self._record(recorder, plant.t_s, torque_request, inv_tel, bms_tel, mode)
             if self.opt.progress is not None and ms % 100 == 99:
                 self.opt.progress(plant.t_s)
+
+    @staticmethod
+    def _sequence_of(frame: bytes) -> int:
+        """The sequence number a sample frame carries: its answer must echo it, even when the
+        frame itself is defective."""
+        return struct.unpack_from("<I", frame, 8)[0]
+
+    @staticmethod
+    def _answer(ecu: str, frame: bytes, kind: int, sequence: int) -> cosim.Actuation:
+        try:
+            return cosim.parse_actuation(frame, kind, sequence)
+        except cosim.FrameError as error:
+            raise cosim.FrameError(f"{ecu}: actuation frame rejected: {error}") from None
 
     def _vehicle_controller(self, t: float, bus: VehicleBus) -> float:
         net, plant, sc = self.net, self.plant, self.sc

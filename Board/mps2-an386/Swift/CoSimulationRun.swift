@@ -104,6 +104,7 @@ extension Board {
         return scheduler
       case .rejected(let error):
         port.pointee.sequence = port.pointee.frame.bytes.span.u32(8)
+        if !port.pointee.outOfStep { port.pointee.link.skip(sequence: port.pointee.sequence) }
         port.pointee.reject(error)
       case .frame:
         do {
@@ -114,6 +115,7 @@ extension Board {
           port.pointee.receivedRead = 0
         } catch {
           port.pointee.sequence = port.pointee.frame.bytes.span.u32(8)
+          port.pointee.link.skip(sequence: port.pointee.sequence)
           port.pointee.reject(error)
         }
       }
