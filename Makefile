@@ -15,6 +15,8 @@ PYTHON     := $(VENV)/bin/python
 QEMU       := qemu-system-arm -machine $(BOARD) -display none -monitor none
 GDB_PORT   ?= 3333
 ECU        ?= inverter
+# `make V=1 ...` shows the full compiler and linker command lines.
+Q          := $(if $(V),,@)
 TICKS      ?= 2000
 
 # Floor-1/2 modules compiled into the firmware, in dependency order (each may import the ones
@@ -108,7 +110,8 @@ modules_before = $(if $(filter $(1),$(firstword $(2))),,$(firstword $(2)) \
 define swift_module_rule
 $(OBJ)/$(1).o: $$(shell find Sources/$(1) -name '*.swift') \
     $(foreach d,$(call modules_before,$(1),$(FIRMWARE_MODULES)),$(OBJ)/$(d).o) | $(OBJ)
-	swiftc $$(SWIFT_EMBEDDED_FLAGS) -module-name $(1) -emit-module \
+	@echo "  SWIFTC  $(1)"
+	$(Q)swiftc $$(SWIFT_EMBEDDED_FLAGS) -module-name $(1) -emit-module \
 	  -emit-module-path $(OBJ)/$(1).swiftmodule -c $$(filter %.swift,$$^) -o $$@
 endef
 $(foreach m,$(FIRMWARE_MODULES),$(eval $(call swift_module_rule,$(m))))
@@ -124,25 +127,30 @@ $(OBJ)/BuildInfo.swift: FORCE | $(OBJ)
 
 $(OBJ)/Board.o: $(BOARD_SWIFT) $(OBJ)/BuildInfo.swift $(MODULE_OBJECTS) \
     $(wildcard $(BOARD_DIR)/C/include/*) | $(OBJ)
-	swiftc $(SWIFT_EMBEDDED_FLAGS) -module-name Board -emit-module \
+	@echo "  SWIFTC  Board"
+	$(Q)swiftc $(SWIFT_EMBEDDED_FLAGS) -module-name Board -emit-module \
 	  -emit-module-path $(OBJ)/Board.swiftmodule -c $(filter %.swift,$^) -o $@
 
 $(OBJ)/%.o: $(BOARD_DIR)/C/%.c $(wildcard $(BOARD_DIR)/C/include/*.h) | $(OBJ)
-	$(ARM_CC) $(CFLAGS) -ffunction-sections -fdata-sections -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(ARM_CC) $(CFLAGS) -ffunction-sections -fdata-sections -c $< -o $@
 
 # The C library stand-ins must not be recognised as memcpy & co. and call themselves.
 $(OBJ)/runtime.o: CFLAGS += -fno-builtin
 # One section for all sentinels: gate 2 needs it whole (no -ffunction-sections).
 $(OBJ)/heap_sentinel.o: $(BOARD_DIR)/C/heap_sentinel.c | $(OBJ)
-	$(ARM_CC) $(CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(ARM_CC) $(CFLAGS) -c $< -o $@
 
 $(OBJ)/image-%.o: $(BOARD_DIR)/Images/%.swift $(OBJ)/Board.o $(MODULE_OBJECTS) | $(OBJ)
-	swiftc $(SWIFT_EMBEDDED_FLAGS) -module-name $(subst -,_,$*)_image -c $< -o $@
+	@echo "  SWIFTC  $<"
+	$(Q)swiftc $(SWIFT_EMBEDDED_FLAGS) -module-name $(subst -,_,$*)_image -c $< -o $@
 
 # Linking fails when an image exceeds the flash/RAM budget in the linker script, calls an
 # allocator (gate 2) or has a non-empty .got; gate 3 then inspects the symbols.
 $(FW)/%.elf: $(OBJ)/image-%.o $(COMMON_OBJECTS) $(LINKER) | $(FW)
-	$(ARM_CC) $(LDFLAGS) -Wl,-Map=$(FW)/$*.map $(OBJ)/image-$*.o $(COMMON_OBJECTS) -lgcc -o $@
+	@echo "  LD      $@"
+	$(Q)$(ARM_CC) $(LDFLAGS) -Wl,-Map=$(FW)/$*.map $(OBJ)/image-$*.o $(COMMON_OBJECTS) -lgcc -o $@
 	@scripts/check_no_heap.sh $@ >/dev/null || { scripts/check_no_heap.sh $@; rm -f $@; exit 1; }
 
 firmware: deps $(foreach i,$(IMAGES),$(FW)/$(i).elf)

@@ -34,6 +34,9 @@ RIG_METRICS = {
     "cosim_rejected_bms": "sample frames the BMS ECU rejected (bad frames)",
     "can_frames": "CAN frames on the vehicle bus",
     "can_frames_from_tools": "CAN frames from outside tools",
+    "wall_share_inverter_link": "share of wall time waiting for the inverter ECU (QEMU + link)",
+    "wall_share_plant": "share of wall time stepping the plant models",
+    "wall_share_bms_wait": "share of wall time waiting for the BMS ECU after the inverter",
 }
 for _name, _text in RIG_METRICS.items():
     register_metric(_name, _text)
@@ -78,7 +81,16 @@ def cmd_run(args: argparse.Namespace) -> int:
                          slcan_port=args.slcan_port,
                          progress=None if args.no_progress else _progress_printer(
                              scenario.duration_s))
-    result = Rig(scenario, options).run()
+    rig = Rig(scenario, options)
+    if args.profile:
+        import cProfile
+        import pstats
+        profiler = cProfile.Profile()
+        result = profiler.runcall(rig.run)
+        with open(out / "profile.txt", "w") as f:
+            pstats.Stats(profiler, stream=f).sort_stats("tottime").print_stats(30)
+    else:
+        result = rig.run()
     if options.progress:
         sys.stderr.write("\n")
     results = evaluate_expectations(scenario.expectations, result.metrics)
@@ -88,7 +100,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     print_summary(scenario.name, results)
     m = result.metrics
     print(f"simulated {m['sim_seconds']:.1f} s in {m['wall_seconds']:.1f} s: "
-          f"sim_speed_ratio {m['sim_speed_ratio']:.3f}")
+          f"sim_speed_ratio {m['sim_speed_ratio']:.3f} (wall time: inverter link "
+          f"{m['wall_share_inverter_link']:.0%}, plant {m['wall_share_plant']:.0%}, "
+          f"BMS wait {m['wall_share_bms_wait']:.0%}, rest rig)")
     for error in result.errors:
         print(f"error: {error}")
     print(f"report: {out / 'report.md'}")
@@ -151,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--slcan-port", type=int, default=None,
                      help="also serve the bus over SLCAN-TCP on this port")
     run.add_argument("--no-progress", action="store_true")
+    run.add_argument("--profile", action="store_true",
+                     help="profile the rig's Python with cProfile into DIR/profile.txt")
     serve = sub.add_parser("serve", help="power both ECUs and serve the bus to tools")
     serve.add_argument("--slcan-port", type=int, required=True)
     serve.add_argument("--duration", type=float, default=None,

@@ -63,6 +63,7 @@ class EcuLink:
                                       stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
         self._to_ecu = self._open_writer(f"{prefix}.in")
+        os.set_blocking(self._to_ecu, True)
         self._from_ecu = os.open(f"{prefix}.out", os.O_RDONLY | os.O_NONBLOCK)
         return self
 
@@ -122,7 +123,6 @@ class EcuLink:
     # -- exchange ---------------------------------------------------------------------------
 
     def send(self, frame: bytes) -> None:
-        os.set_blocking(self._to_ecu, True)
         try:
             os.write(self._to_ecu, frame)
         except BrokenPipeError:

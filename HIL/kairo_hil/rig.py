@@ -79,6 +79,9 @@ class Rig:
         self.can_loss: dict[int, float] = {}  # CAN id -> lost until (s)
         self.bad_frames: dict[str, list[str]] = {"inverter": [], "bms": []}
         self._vcu_cmd = None
+        # Wall seconds spent waiting for the inverter's answer, stepping the plant, and
+        # waiting for the BMS's answer (after the inverter's periods of that millisecond).
+        self.spent = [0.0, 0.0, 0.0]
 
     # -- faults --------------------------------------------------------------------------
 
@@ -169,6 +172,9 @@ class Rig:
             "cosim_rejected_bms": float(self.rejected["bms"]),
             "can_frames": float(bus.stats.delivered),
             "can_frames_from_tools": float(bus.stats.from_tools),
+            "wall_share_inverter_link": self.spent[0] / wall if wall > 0 else math.nan,
+            "wall_share_plant": self.spent[1] / wall if wall > 0 else math.nan,
+            "wall_share_bms_wait": self.spent[2] / wall if wall > 0 else math.nan,
         })
         return RigResult(trace, metrics, sim, wall, exit_codes, self.errors)
 
@@ -184,6 +190,8 @@ class Rig:
         inverter_sample = cosim.inverter_sample
         act_kind = cosim.INVERTER_ACTUATION
         torque_request = 0.0
+        clock = time.perf_counter
+        spent = self.spent
         for ms in range(ms_total):
             t = ms * 1e-3
             for fault in sc.faults_between(t, t + 1e-3):
@@ -218,15 +226,24 @@ class Rig:
                 if self.bad_frames["inverter"]:
                     frame = self._spoil(frame, self.bad_frames["inverter"].pop(0))
                     expect = self._sequence_of(frame)
-                act = self._answer("inverter", inverter.exchange(frame), act_kind, expect)
+                t0 = clock()
+                reply = inverter.exchange(frame)
+                t1 = clock()
+                act = self._answer("inverter", reply, act_kind, expect)
                 if act.status & cosim.STATUS_SAMPLE_REJECTED:
                     self.rejected["inverter"] += 1
                 mode, duties, inv_tel = act.mode, act.duties, act.telemetry
                 for f in act.can:
                     bus.send("inverter", f)
+                t2 = clock()
                 plant.step(duties[0], duties[1], duties[2], mode)
+                spent[0] += t1 - t0
+                spent[1] += clock() - t2
                 inv_seq = expect + 1
-            bact = self._answer("bms", bms.receive(), cosim.BATTERY_ACTUATION, bms_expect)
+            t0 = clock()
+            bms_reply = bms.receive()
+            spent[2] += clock() - t0
+            bact = self._answer("bms", bms_reply, cosim.BATTERY_ACTUATION, bms_expect)
             if bact.status & cosim.STATUS_SAMPLE_REJECTED:
                 self.rejected["bms"] += 1
             bits = bact.contactor_bits
