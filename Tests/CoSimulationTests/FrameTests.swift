@@ -209,3 +209,7 @@ private struct SplitMix64 {
   // Unmutated frames (zero mutations, no truncation) are accepted; corrupted ones are not.
   #expect(accepted > 3000 && accepted < 6000)
 }
+
+@Test func startUpSelfTestPassesOnAHealthyBuild() {
+  #expect(CoSimulationSelfTest.run())
+}

@@ -1,4 +1,6 @@
 import Board
+import CoSimulation
+import ControlMath
 import InverterApp
 import Platform
 import Scheduling
@@ -11,6 +13,8 @@ struct InverterImage {
   static func main() {
     Console.start()
     Board.printBanner(ecu: "inverter", resetCause: Board.takeResetCause())
+    Board.selfTest("ControlMath", ControlMathSelfTest.run())
+    Board.selfTest("CoSimulation", CoSimulationSelfTest.run())
     let arguments = CommandLine()
     arguments.validate(known: Board.ecuArguments)
 
