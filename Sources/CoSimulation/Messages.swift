@@ -72,8 +72,12 @@ public struct InverterActuationMessage: Sendable {
     buffer.append(u8: command.mode.rawValue)
     buffer.append(u8: status)
     buffer.append(u16: 0)
-    for phase in 0..<3 { buffer.append(f32: command.duties[phase]) }
-    for channel in 0..<FrameFormat.telemetryCount { buffer.append(f32: telemetry[channel]) }
+    // Element reads through spans: subscripting the InlineArray properties here copied each
+    // whole array per element on the Cortex-M.
+    let duties = command.duties.span
+    for phase in 0..<3 { buffer.append(f32: duties[phase]) }
+    let values = telemetry.span
+    for channel in 0..<FrameFormat.telemetryCount { buffer.append(f32: values[channel]) }
     buffer.append(canFrames: transmitted)
     buffer.finish()
   }
@@ -133,14 +137,17 @@ public struct BatterySampleMessage: Sendable {
     buffer.append(u8: ContactorBits.encode(pack.feedback))
     buffer.append(u8: 0)
     buffer.append(u16: 0)
+    let openWire = scan.openWire.span
     for word in 0..<3 {
       var bits: UInt32 = 0
-      for bit in 0..<32 where scan.openWire[word * 32 + bit] { bits |= 1 << UInt32(bit) }
+      for bit in 0..<32 where openWire[word * 32 + bit] { bits |= 1 << UInt32(bit) }
       buffer.append(u32: bits)
     }
-    for cell in 0..<cellCount { buffer.append(u16: scan.cellVoltage_mV[cell]) }
+    let cells = scan.cellVoltage_mV.span
+    for cell in 0..<cellCount { buffer.append(u16: cells[cell]) }
+    let temperatures = scan.temperature_dC.span
     for sensor in 0..<temperatureCount {
-      buffer.append(u16: UInt16(bitPattern: scan.temperature_dC[sensor]))
+      buffer.append(u16: UInt16(bitPattern: temperatures[sensor]))
     }
     buffer.append(canFrames: received)
     buffer.finish()
@@ -230,8 +237,10 @@ public struct BatteryActuationMessage: Sendable {
     buffer.append(u8: ContactorBits.encode(contactors))
     buffer.append(u8: status)
     buffer.append(u16: 0)
-    for word in 0..<3 { buffer.append(u32: balancingMask[word]) }
-    for channel in 0..<FrameFormat.telemetryCount { buffer.append(f32: telemetry[channel]) }
+    let mask = balancingMask.span
+    for word in 0..<3 { buffer.append(u32: mask[word]) }
+    let values = telemetry.span
+    for channel in 0..<FrameFormat.telemetryCount { buffer.append(f32: values[channel]) }
     buffer.append(canFrames: transmitted)
     buffer.finish()
   }
