@@ -113,6 +113,7 @@ $(OBJ)/$(1).o: $$(shell find Sources/$(1) -name '*.swift') \
 	@echo "  SWIFTC  $(1)"
 	$(Q)swiftc $$(SWIFT_EMBEDDED_FLAGS) -module-name $(1) -emit-module \
 	  -emit-module-path $(OBJ)/$(1).swiftmodule -c $$(filter %.swift,$$^) -o $$@
+	@touch $$@  # swiftc leaves an unchanged object's time stamp alone
 endef
 $(foreach m,$(FIRMWARE_MODULES),$(eval $(call swift_module_rule,$(m))))
 
@@ -130,6 +131,7 @@ $(OBJ)/Board.o: $(BOARD_SWIFT) $(OBJ)/BuildInfo.swift $(MODULE_OBJECTS) \
 	@echo "  SWIFTC  Board"
 	$(Q)swiftc $(SWIFT_EMBEDDED_FLAGS) -module-name Board -emit-module \
 	  -emit-module-path $(OBJ)/Board.swiftmodule -c $(filter %.swift,$^) -o $@
+	@touch $@
 
 $(OBJ)/%.o: $(BOARD_DIR)/C/%.c $(wildcard $(BOARD_DIR)/C/include/*.h) | $(OBJ)
 	@echo "  CC      $<"
@@ -145,6 +147,7 @@ $(OBJ)/heap_sentinel.o: $(BOARD_DIR)/C/heap_sentinel.c | $(OBJ)
 $(OBJ)/image-%.o: $(BOARD_DIR)/Images/%.swift $(OBJ)/Board.o $(MODULE_OBJECTS) | $(OBJ)
 	@echo "  SWIFTC  $<"
 	$(Q)swiftc $(SWIFT_EMBEDDED_FLAGS) -module-name $(subst -,_,$*)_image -c $< -o $@
+	@touch $@
 
 # Linking fails when an image exceeds the flash/RAM budget in the linker script, calls an
 # allocator (gate 2) or has a non-empty .got; gate 3 then inspects the symbols.
