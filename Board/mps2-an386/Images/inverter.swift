@@ -3,11 +3,10 @@ import InverterApp
 import Platform
 import Scheduling
 
-/// The e-axle inverter ECU image: in the HIL rig with `cosim=PATH`, standalone otherwise.
+/// The e-axle inverter ECU image: in the HIL rig with `cosim=PATH`, standalone otherwise. The
+/// brand calibration (and with it the control period) is the one the build selected.
 @main
 struct InverterImage {
-  static let controlPeriodMicroseconds: UInt32 = 50
-
   static func main() {
     Console.start()
     Board.printBanner(ecu: "inverter", resetCause: Board.takeResetCause())
@@ -19,15 +18,14 @@ struct InverterImage {
     if arguments.copyValue("cosim", into: &link) {
       var ecu = InverterECU(
         sensors: CoSimulationInverterSensors(), stage: CoSimulationPowerStage(),
-        bus: CoSimulationCANController(), controlPeriodMicroseconds: controlPeriodMicroseconds)
+        bus: CoSimulationCANController())
       scheduler = Board.runCoSimulation(
         &ecu, frames: InverterFrames.self, linkPrefix: link, supervisionTicks: ecu.supervisionTicks)
     } else {
       var ecu = InverterECU(
-        sensors: BenchInverterSensors(), stage: BenchPowerStage(), bus: UnconnectedCANController(),
-        controlPeriodMicroseconds: controlPeriodMicroseconds)
+        sensors: BenchInverterSensors(), stage: BenchPowerStage(), bus: UnconnectedCANController())
       scheduler = Board.runStandalone(
-        &ecu, periodMicroseconds: controlPeriodMicroseconds,
+        &ecu, periodMicroseconds: ecu.controlPeriodMicroseconds,
         supervisionTicks: ecu.supervisionTicks,
         ticks: arguments.unsignedValue("ticks", default: 0))
     }
