@@ -109,6 +109,7 @@ $(OBJ)/$(1).o: $$(shell find Sources/$(1) -name '*.swift') \
     $(foreach d,$(call modules_before,$(1),$(FIRMWARE_MODULES)),$(OBJ)/$(d).o) | $(OBJ)
 	swiftc $$(SWIFT_EMBEDDED_FLAGS) -module-name $(1) -emit-module \
 	  -emit-module-path $(OBJ)/$(1).swiftmodule -c $$(filter %.swift,$$^) -o $$@
+	@touch $$@  # swiftc leaves an unchanged object untouched: keep make from rebuilding it
 endef
 $(foreach m,$(FIRMWARE_MODULES),$(eval $(call swift_module_rule,$(m))))
 

@@ -115,7 +115,10 @@ public struct DriveCommandReceiver: Sendable {
   ///   has to be given again;
   /// - battery: the BMS current limits, each lowered to its power limit at the present
   ///   DC-link voltage (`dcLink_V`); zero until the first valid BMS_Limits.
-  public func request(dcLink_V: Float) -> DriveRequest {
+  ///
+  /// `mutating` only so that it is called in place: a non-mutating call on the ECU's stored
+  /// receiver copied all of it (the frame queue included) to the stack on Cortex-M.
+  public mutating func request(dcLink_V: Float) -> DriveRequest {
     var request = DriveRequest.idle
     if let vcu = torqueRequest {
       request.mode = vcu.controlMode == .speed ? .speed : .torque

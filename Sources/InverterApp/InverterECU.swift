@@ -83,6 +83,8 @@ public struct InverterECU<Sensors: InverterSensors, Stage: PowerStage, Bus: CANC
   public private(set) var missingSamples: UInt32 = 0
   /// Status frames the controller refused (transmit queue full).
   public private(set) var transmitFailures: UInt32 = 0
+  /// Rows of the protection table whose reaction is zero torque (a `ProtectionID.mask` set).
+  let zeroTorqueRows: UInt16
 
   /// The ECU with the build's brand calibration (`defaultCalibration`).
   public init(sensors: Sensors, stage: Stage, bus: Bus) {
@@ -108,6 +110,12 @@ public struct InverterECU<Sensors: InverterSensors, Stage: PowerStage, Bus: CANC
       calibration: calibration, angleOffset_counts: resolverOffset_counts,
       torqueManagementPeriod_s: torquePeriod_s)
     receiver = DriveCommandReceiver(period_s: torquePeriod_s)
+    var rows: UInt16 = 0
+    for row in 0..<ProtectionTable.count
+    where calibration.protections.rules[row].reaction == .zeroTorque {
+      rows |= 1 << UInt16(row)
+    }
+    zeroTorqueRows = rows
   }
 
   static func ticksPerMillisecond(_ periodMicroseconds: UInt32) -> UInt32 {
@@ -165,20 +173,24 @@ public struct InverterECU<Sensors: InverterSensors, Stage: PowerStage, Bus: CANC
     limits = deratedLimits()
   }
 
+  // The helpers below are `mutating` (or static) only so that they are called in place: a
+  // non-mutating member called from a task copied the whole ECU (1.5 KB) to the stack on
+  // Cortex-M, per call.
+
   /// The drive's limits for this 1 kHz period, as `InverterDrive.torqueManagement` derives
   /// them (which does not publish them), for the measurement and the status flags.
-  func deratedLimits() -> TorqueLimits {
+  mutating func deratedLimits() -> TorqueLimits {
     guard let inputs = deratingInputs(battery: drive.request.battery) else { return .zero }
     var result = Derating.limits(
       inputs, limits: drive.calibration.limits, calibration: drive.calibration.derating)
-    if drive.protectionStatus.demands(.zeroTorque, in: drive.calibration.protections) {
+    if drive.protectionStatus.tripped & zeroTorqueRows != 0 {
       result.motoring_Nm = 0
       result.generating_Nm = 0
     }
     return result
   }
 
-  func deratingInputs(battery: BatteryLimits) -> DeratingInputs? {
+  mutating func deratingInputs(battery: BatteryLimits) -> DeratingInputs? {
     guard let loop = drive.lastLoop, let sample = drive.lastSample else { return nil }
     let scaling = drive.calibration.scaling
     return DeratingInputs(
@@ -189,8 +201,10 @@ public struct InverterECU<Sensors: InverterSensors, Stage: PowerStage, Bus: CANC
 
   /// The 100 Hz job.
   mutating func transmitStatus() {
-    if !bus.transmit(status.encode()) { transmitFailures &+= 1 }
-    if !bus.transmit(status2.encode()) { transmitFailures &+= 1 }
+    let first = statusMessage().encode()
+    if !bus.transmit(first) { transmitFailures &+= 1 }
+    let second = status2Message().encode()
+    if !bus.transmit(second) { transmitFailures &+= 1 }
   }
 
   /// Most severe active fault, 0 = none: a latched fault first (protection row + 1 of its
@@ -198,10 +212,14 @@ public struct InverterECU<Sensors: InverterSensors, Stage: PowerStage, Bus: CANC
   /// otherwise the first tripped row that does not latch (e.g. 9 = torque request lost). Row
   /// order is severity order. Also sent as INV_FaultCode.
   public var faultCode: UInt8 {
-    switch drive.stateMachine.fault {
-    case .protection(let rows): Self.code(rows)
+    Self.faultCode(drive.stateMachine.fault, tripped: drive.protectionStatus.tripped)
+  }
+
+  static func faultCode(_ fault: InverterFault?, tripped: UInt16) -> UInt8 {
+    switch fault {
+    case .protection(let rows): code(rows)
     case .currentSensorOffset: UInt8(truncatingIfNeeded: ProtectionTable.count + 1)
-    case nil: Self.code(drive.protectionStatus.tripped)
+    case nil: code(tripped)
     }
   }
 
@@ -216,7 +234,7 @@ public struct InverterECU<Sensors: InverterSensors, Stage: PowerStage, Bus: CANC
   }
 
   /// INV_Status as it would be sent now.
-  public var status: INVStatus {
+  public mutating func statusMessage() -> INVStatus {
     let loop = drive.lastLoop
     let modulating = lastCommand.mode == .modulating
     var dcCurrent_A: Float = 0
@@ -226,17 +244,23 @@ public struct InverterECU<Sensors: InverterSensors, Stage: PowerStage, Bus: CANC
       dcCurrent_A = power_W / max(loop.dcLink_V, 1)
     }
     let flags = deratingFlags()
+    var torque_Nm: Float = 0
+    if let loop {
+      torque_Nm = drive.calibration.motor.torque_Nm(id_A: loop.current.d, iq_A: loop.current.q)
+    }
     return INVStatus(
-      torque_Nm: estimatedTorque_Nm,
+      torque_Nm: torque_Nm,
       speed_rpm: Self.roundedInt16((loop?.mechanicalSpeed_rad_s ?? 0) / InverterCalibration.rpm),
       dcCurrent_A: dcCurrent_A, dcVoltage_V: loop?.dcLink_V ?? 0,
       state: Self.networkState(drive.stateMachine.state),
       deratingTemperature: flags.temperature, deratingVoltage: flags.voltage,
-      deratingSpeed: flags.speed, deratingCurrent: flags.current, faultCode: faultCode)
+      deratingSpeed: flags.speed, deratingCurrent: flags.current,
+      faultCode: Self.faultCode(
+        drive.stateMachine.fault, tripped: drive.protectionStatus.tripped))
   }
 
   /// INV_Status2 as it would be sent now.
-  public var status2: INVStatus2 {
+  public mutating func status2Message() -> INVStatus2 {
     let scaling = drive.calibration.scaling
     let sample = drive.lastSample
     let loop = drive.lastLoop
@@ -254,7 +278,7 @@ public struct InverterECU<Sensors: InverterSensors, Stage: PowerStage, Bus: CANC
   }
 
   /// Which derating is limiting now, for INV_Status.
-  func deratingFlags() -> (temperature: Bool, voltage: Bool, speed: Bool, current: Bool) {
+  mutating func deratingFlags() -> (temperature: Bool, voltage: Bool, speed: Bool, current: Bool) {
     guard let inputs = deratingInputs(battery: drive.request.battery) else {
       return (false, false, false, false)
     }
@@ -295,7 +319,13 @@ public struct InverterECU<Sensors: InverterSensors, Stage: PowerStage, Bus: CANC
     return Int16(truncatingIfNeeded: Int32(clamped + (clamped >= 0 ? 0.5 : -0.5)))
   }
 
+  /// The channels of the table above. `mutating get` only so that it is read in place (see
+  /// `MeasurementSource`).
   public var measurements: [16 of Float] {
+    mutating get { channels() }
+  }
+
+  mutating func channels() -> [16 of Float] {
     var values: [16 of Float] = .init(repeating: 0)
     if let loop = drive.lastLoop {
       values[0] = loop.current.d
@@ -309,7 +339,8 @@ public struct InverterECU<Sensors: InverterSensors, Stage: PowerStage, Bus: CANC
     values[3] = drive.reference.q
     values[4] = torque.torque_Nm
     values[8] = Float(Int(drive.stateMachine.state.rawValue))
-    values[9] = Float(Int(faultCode))
+    values[9] = Float(
+      Int(Self.faultCode(drive.stateMachine.fault, tripped: drive.protectionStatus.tripped)))
     values[10] = receiver.torqueRequest?.torqueRequest_Nm ?? 0
     values[12] = limits.motoring_Nm
     values[13] = Float(Int(missingSamples))

@@ -181,8 +181,11 @@ struct Rig {
     scheduler = try! CyclicScheduler(tasks: ecu, supervisionTicks: ecu.supervisionTicks)
   }
 
+  /// The measurement channels after the last period.
+  var measurements: [16 of Float] = .init(repeating: 0)
+
   var state: InverterState { ecu.drive.stateMachine.state }
-  func channel(_ channel: Channel) -> Float { ecu.measurements[channel.rawValue] }
+  func channel(_ channel: Channel) -> Float { measurements[channel.rawValue] }
 
   /// The last INV_Status the ECU sent, decoded.
   func lastSent(_ message: INVStatus.Type) -> INVStatus? {
@@ -222,6 +225,7 @@ struct Rig {
       scheduler.runOnePeriod(&ecu, watchdog: &dog)
       for frame in ecu.bus.sent { transmitted.append((tick, frame)) }
       ecu.bus.sent = []
+      measurements = ecu.measurements
       plant.apply(ecu.stage.last, for: Rig.period_s)
       tick += 1
     }
