@@ -17,9 +17,9 @@ import VehicleNetwork
 /// CRC errors, repeated and out-of-sequence counters are ignored, so their data is never used
 /// and they do not reset the message's age.
 public struct DriveCommandReceiver: Sendable {
-  /// Frames held between two 1 kHz jobs: the two messages arrive every 10 and 100 ms, so 16
-  /// leaves room for a burst eight times the nominal rate.
-  public static let queueCapacity = 16
+  /// Frames held between two 1 kHz jobs: the two messages arrive every 10 and 100 ms, at most
+  /// two per job, so 8 leaves room for a burst four times that (the image's stack is tight).
+  public static let queueCapacity = 8
   /// Frames read from the controller per control period at most: bounds the task's time even
   /// if a controller misbehaves (the HIL delivers at most eight).
   public static let maxFramesPerPeriod = 16
@@ -28,7 +28,7 @@ public struct DriveCommandReceiver: Sendable {
   /// Age reported before the first valid frame, and the largest age counted (60 s at 1 kHz).
   public static let maxAge_periods: UInt32 = 60_000
 
-  public private(set) var queue: RingBuffer<CANFrame, 16>
+  public private(set) var queue: RingBuffer<CANFrame, 8>
   /// Frames of the two messages that did not fit in `queue`.
   public private(set) var droppedFrames: UInt32 = 0
   public private(set) var torqueChecker: E2EChecker

@@ -329,3 +329,17 @@ func lostSampleAppliesTheSafeStateBySpeedForThatPeriodOnly(
   #expect(abs(brandA.plant.torque_Nm - 160) <= 0.02 * ratedTorque_Nm)
   #expect(abs(brandB.plant.torque_Nm - 130) <= 0.02 * ratedTorque_Nm)
 }
+
+@Test func ninthFrameBetweenTwoOneKilohertzJobsIsDroppedAndCounted() {
+  var rig = Rig(speed_rpm: 1000)
+  rig.run(milliseconds: 60)
+  rig.sendTorqueRequests = false
+  // Right after a 1 kHz job: nine torque requests before the next one drains the queue.
+  while rig.tick % 20 != 1 { rig.run(periods: 1) }
+  var burst: [CANFrame] = []
+  for _ in 0..<9 { burst.append(rig.torqueRequestFrame()) }
+  rig.extraFrames = burst
+  rig.run(periods: 20)
+  #expect(rig.ecu.receiver.droppedFrames == 1)
+  #expect(DriveCommandReceiver.queueCapacity == 8)
+}
