@@ -343,3 +343,14 @@ func lostSampleAppliesTheSafeStateBySpeedForThatPeriodOnly(
   #expect(rig.ecu.receiver.droppedFrames == 1)
   #expect(DriveCommandReceiver.queueCapacity == 8)
 }
+
+@Test func speedModeRequestReachesTheDriveInRadiansPerSecond() {
+  var rig = Rig(speed_rpm: 1000)
+  rig.vcu.controlMode = .speed
+  rig.vcu.speedRequest_rpm = 1500
+  rig.vcu.enable = true
+  rig.run(milliseconds: 20)
+  #expect(rig.ecu.drive.request.mode == .speed)
+  #expect(abs(Double(rig.ecu.drive.request.speed_rad_s) - 1500 * Double.pi / 30) <= 1e-3)
+  #expect(rig.ecu.drive.request.runRequest)
+}
