@@ -36,6 +36,8 @@ SWIFT_EMBEDDED_FLAGS := -target armv7em-none-none-eabi \
   -Xfrontend -function-sections -Xfrontend -disable-stack-protector \
   -Xfrontend -no-allocations -Xfrontend -trap-function -Xfrontend swift_trap \
   -I $(OBJ) -Xcc -I$(BOARD_DIR)/C/include -I $(BOARD_DIR)/C/include
+# The brand's calibration set is chosen at compile time (`#if KAIRO_BRAND_B` in InverterApp).
+SWIFT_EMBEDDED_FLAGS += -D KAIRO_BRAND_$(BRAND)
 
 ARM_CC := arm-none-eabi-gcc
 ARM_ARCH := -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16
@@ -125,6 +127,11 @@ $(OBJ)/BuildInfo.swift: FORCE | $(OBJ)
 	  '  public static let build: StaticString = "$(BUILD_ID)"' \
 	  '  public static let brand: StaticString = "$(BRAND)"' '}' > $@.new
 	@cmp -s $@.new $@ && rm $@.new || mv $@.new $@
+
+# The brand flag changes the InverterApp object: rebuild it when BRAND changes.
+$(OBJ)/brand.stamp: FORCE | $(OBJ)
+	@echo '$(BRAND)' > $@.new; cmp -s $@.new $@ && rm $@.new || mv $@.new $@
+$(OBJ)/InverterApp.o: $(OBJ)/brand.stamp
 
 $(OBJ)/Board.o: $(BOARD_SWIFT) $(OBJ)/BuildInfo.swift $(MODULE_OBJECTS) \
     $(wildcard $(BOARD_DIR)/C/include/*) | $(OBJ)

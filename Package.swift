@@ -12,7 +12,7 @@ let modules: [(name: String, dependencies: [String])] = [
   ("Scheduling", ["Platform"]),
   ("CoSimulation", ["Platform", "ControlMath"]),
   ("VehicleNetwork", ["Platform", "ControlMath"]),
-  ("InverterApp", ["Platform", "Scheduling"]),
+  ("InverterApp", ["Platform", "Scheduling", "ControlMath", "MotorControl", "VehicleNetwork"]),
   ("BatteryApp", ["Platform", "Scheduling"]),
 ]
 

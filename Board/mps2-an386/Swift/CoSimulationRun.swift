@@ -84,14 +84,7 @@ extension Board {
     _ tasks: inout Tasks, frames: Frames.Type, port: UnsafeMutablePointer<CoSimulationState>,
     supervisionTicks: UInt32
   ) -> CyclicScheduler {
-    var scheduler: CyclicScheduler
-    do {
-      scheduler = try CyclicScheduler(tasks: tasks, supervisionTicks: supervisionTicks)
-    } catch {
-      Console.write("error: task schedule rejected by the scheduler")
-      Console.newline()
-      exit(.selfTestFailed)
-    }
+    var scheduler = scheduler(for: &tasks, supervisionTicks: supervisionTicks)
     // Virtual time advances only while the ECU computes (the rig's time stands still), so the
     // watchdog here catches a task that hangs, not a slow rig.
     var watchdog = BoardWatchdog(timeoutMicroseconds: 200_000)
