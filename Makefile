@@ -15,12 +15,14 @@ PYTHON     := $(VENV)/bin/python
 QEMU       := qemu-system-arm -machine $(BOARD) -display none -monitor none
 GDB_PORT   ?= 3333
 ECU        ?= inverter
+# `make V=1 ...` shows the full compiler and linker command lines.
+Q          := $(if $(V),,@)
 TICKS      ?= 2000
 
 # Floor-1/2 modules compiled into the firmware, in dependency order (each may import the ones
 # before it). Package.swift lists the same modules for the host build.
 FIRMWARE_MODULES := Platform ControlMath Scheduling CoSimulation VehicleNetwork MotorControl \
-  InverterApp BatteryApp
+  BatteryManagement InverterApp BatteryApp
 
 VERSION := 0.1.0
 # Brand calibration compiled into the ECU images (see README).
@@ -34,6 +36,8 @@ SWIFT_EMBEDDED_FLAGS := -target armv7em-none-none-eabi \
   -Xfrontend -function-sections -Xfrontend -disable-stack-protector \
   -Xfrontend -no-allocations -Xfrontend -trap-function -Xfrontend swift_trap \
   -I $(OBJ) -Xcc -I$(BOARD_DIR)/C/include -I $(BOARD_DIR)/C/include
+# The brand's calibration set is chosen at compile time (`#if KAIRO_BRAND_B` in InverterApp).
+SWIFT_EMBEDDED_FLAGS += -D KAIRO_BRAND_$(BRAND)
 
 ARM_CC := arm-none-eabi-gcc
 ARM_ARCH := -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16
@@ -54,11 +58,14 @@ IMAGES      := $(ECU_IMAGES) bench $(TEST_IMAGES)
 # Keep every intermediate object (pattern-rule chains would otherwise delete them).
 .SECONDARY:
 
-.PHONY: FORCE help deps firmware size check-no-heap bench test test-host test-hil test-integration run \
+.PHONY: FORCE help deps firmware size check-no-heap bench test test-host test-hil \
+  test-integration run hil run-standalone \
   debug lint clean fuzz test-fuzz fuzz-build
 
 help:
-	@echo "make run            the main job: build both ECU images and run them on QEMU"
+	@echo "make run            the main job: HIL demo, both ECUs on QEMU closed loop, report"
+	@echo "make hil SCENARIO=x run any scenario (name in HIL/scenarios or a file)"
+	@echo "make run-standalone boot each ECU image alone for TICKS periods"
 	@echo "make test           all tests: host unit tests, firmware gates, QEMU integration"
 	@echo "make firmware       build/firmware/{inverter,bms}.elf (+ .map) and test images"
 	@echo "make size           flash and RAM bytes of each image against the budget"
@@ -106,8 +113,10 @@ modules_before = $(if $(filter $(1),$(firstword $(2))),,$(firstword $(2)) \
 define swift_module_rule
 $(OBJ)/$(1).o: $$(shell find Sources/$(1) -name '*.swift') \
     $(foreach d,$(call modules_before,$(1),$(FIRMWARE_MODULES)),$(OBJ)/$(d).o) | $(OBJ)
-	swiftc $$(SWIFT_EMBEDDED_FLAGS) -module-name $(1) -emit-module \
+	@echo "  SWIFTC  $(1)"
+	$(Q)swiftc $$(SWIFT_EMBEDDED_FLAGS) -module-name $(1) -emit-module \
 	  -emit-module-path $(OBJ)/$(1).swiftmodule -c $$(filter %.swift,$$^) -o $$@
+	@touch $$@  # swiftc leaves an unchanged object's time stamp alone
 endef
 $(foreach m,$(FIRMWARE_MODULES),$(eval $(call swift_module_rule,$(m))))
 
@@ -120,27 +129,39 @@ $(OBJ)/BuildInfo.swift: FORCE | $(OBJ)
 	  '  public static let brand: StaticString = "$(BRAND)"' '}' > $@.new
 	@cmp -s $@.new $@ && rm $@.new || mv $@.new $@
 
+# The brand flag changes the InverterApp object: rebuild it when BRAND changes.
+$(OBJ)/brand.stamp: FORCE | $(OBJ)
+	@echo '$(BRAND)' > $@.new; cmp -s $@.new $@ && rm $@.new || mv $@.new $@
+$(OBJ)/InverterApp.o: $(OBJ)/brand.stamp
+
 $(OBJ)/Board.o: $(BOARD_SWIFT) $(OBJ)/BuildInfo.swift $(MODULE_OBJECTS) \
     $(wildcard $(BOARD_DIR)/C/include/*) | $(OBJ)
-	swiftc $(SWIFT_EMBEDDED_FLAGS) -module-name Board -emit-module \
+	@echo "  SWIFTC  Board"
+	$(Q)swiftc $(SWIFT_EMBEDDED_FLAGS) -module-name Board -emit-module \
 	  -emit-module-path $(OBJ)/Board.swiftmodule -c $(filter %.swift,$^) -o $@
+	@touch $@
 
 $(OBJ)/%.o: $(BOARD_DIR)/C/%.c $(wildcard $(BOARD_DIR)/C/include/*.h) | $(OBJ)
-	$(ARM_CC) $(CFLAGS) -ffunction-sections -fdata-sections -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(ARM_CC) $(CFLAGS) -ffunction-sections -fdata-sections -c $< -o $@
 
 # The C library stand-ins must not be recognised as memcpy & co. and call themselves.
 $(OBJ)/runtime.o: CFLAGS += -fno-builtin
 # One section for all sentinels: gate 2 needs it whole (no -ffunction-sections).
 $(OBJ)/heap_sentinel.o: $(BOARD_DIR)/C/heap_sentinel.c | $(OBJ)
-	$(ARM_CC) $(CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(ARM_CC) $(CFLAGS) -c $< -o $@
 
 $(OBJ)/image-%.o: $(BOARD_DIR)/Images/%.swift $(OBJ)/Board.o $(MODULE_OBJECTS) | $(OBJ)
-	swiftc $(SWIFT_EMBEDDED_FLAGS) -module-name $(subst -,_,$*)_image -c $< -o $@
+	@echo "  SWIFTC  $<"
+	$(Q)swiftc $(SWIFT_EMBEDDED_FLAGS) -module-name $(subst -,_,$*)_image -c $< -o $@
+	@touch $@
 
 # Linking fails when an image exceeds the flash/RAM budget in the linker script, calls an
 # allocator (gate 2) or has a non-empty .got; gate 3 then inspects the symbols.
 $(FW)/%.elf: $(OBJ)/image-%.o $(COMMON_OBJECTS) $(LINKER) | $(FW)
-	$(ARM_CC) $(LDFLAGS) -Wl,-Map=$(FW)/$*.map $(OBJ)/image-$*.o $(COMMON_OBJECTS) -lgcc -o $@
+	@echo "  LD      $@"
+	$(Q)$(ARM_CC) $(LDFLAGS) -Wl,-Map=$(FW)/$*.map $(OBJ)/image-$*.o $(COMMON_OBJECTS) -lgcc -o $@
 	@scripts/check_no_heap.sh $@ >/dev/null || { scripts/check_no_heap.sh $@; rm -f $@; exit 1; }
 
 firmware: deps $(foreach i,$(IMAGES),$(FW)/$(i).elf)
@@ -153,8 +174,19 @@ check-no-heap: firmware
 
 # -------------------------------------------------------------------------- run and debug
 
-# Boots each ECU image on its own QEMU for TICKS control periods.
-run: firmware
+# The main job: both ECU images on QEMU closed loop with the plant (HIL demo), report in
+# $(HIL_OUT). `make hil SCENARIO=name-or-file` runs any scenario.
+SCENARIO ?= demo
+HIL_OUT  ?= build/hil/$(notdir $(basename $(SCENARIO)))
+
+run: SCENARIO = demo
+run: hil
+
+hil: firmware
+	$(PYTHON) -m kairo_hil run $(SCENARIO) --out $(HIL_OUT)
+
+# Boots each ECU image standalone (no rig) on its own QEMU for TICKS control periods.
+run-standalone: firmware
 	@for ecu in $(ECU_IMAGES); do \
 	  echo "== $$ecu on QEMU $(BOARD)"; \
 	  timeout 60 $(QEMU) -serial stdio -icount shift=4,sleep=off \
@@ -209,13 +241,16 @@ define fuzz_module_rule
 $(FUZZ_DIR)/$(1).o: $$(shell find Sources/$(1) -name '*.swift') \
     $(foreach d,$(call modules_before,$(1),$(FUZZ_MODULES)),$(FUZZ_DIR)/$(d).o)
 	@mkdir -p $(FUZZ_DIR)
-	swiftc $$(FUZZ_FLAGS) -wmo -module-name $(1) -emit-module \
+	@echo "  SWIFTC  $(1) (fuzzing)"
+	$(Q)swiftc $$(FUZZ_FLAGS) -wmo -module-name $(1) -emit-module \
 	  -emit-module-path $(FUZZ_DIR)/$(1).swiftmodule -c $$(filter %.swift,$$^) -o $$@
+	@touch $$@  # swiftc leaves an unchanged object's time stamp alone
 endef
 $(foreach m,$(FUZZ_MODULES),$(eval $(call fuzz_module_rule,$(m))))
 
 $(FUZZ_DIR)/%: Fuzz/%.swift $(foreach m,$(FUZZ_MODULES),$(FUZZ_DIR)/$(m).o)
-	swiftc $(FUZZ_FLAGS) -module-name $* $^ -o $@
+	@echo "  FUZZER  $*"
+	$(Q)swiftc $(FUZZ_FLAGS) -module-name $* $^ -o $@
 
 fuzz-build: $(foreach t,$(FUZZ_TARGETS),$(FUZZ_DIR)/$(t))
 

@@ -8,10 +8,11 @@ let modules: [(name: String, dependencies: [String])] = [
   ("Platform", []),
   ("ControlMath", []),
   ("MotorControl", ["Platform", "ControlMath"]),
+  ("BatteryManagement", ["Platform", "ControlMath"]),
   ("Scheduling", ["Platform"]),
   ("CoSimulation", ["Platform", "ControlMath"]),
   ("VehicleNetwork", ["Platform", "ControlMath"]),
-  ("InverterApp", ["Platform", "Scheduling"]),
+  ("InverterApp", ["Platform", "Scheduling", "ControlMath", "MotorControl", "VehicleNetwork"]),
   ("BatteryApp", ["Platform", "Scheduling"]),
 ]
 

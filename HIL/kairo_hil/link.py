@@ -51,7 +51,9 @@ class EcuLink:
         os.mkfifo(f"{prefix}.out")
         args = ",".join(f"arg={a}" for a in (self.name, f"cosim={prefix}", *self.extra_args))
         command = ["qemu-system-arm", "-machine", BOARD, "-display", "none", "-monitor", "none",
-                   "-serial", "stdio", *(["-icount", f"shift={self.icount_shift},sleep=off"] if self.icount_shift is not None else []),
+                   "-serial", "stdio",
+                   *(["-icount", f"shift={self.icount_shift},sleep=off"]
+                     if self.icount_shift is not None else []),
                    "-semihosting-config", f"enable=on,target=native,{args}",
                    "-kernel", str(self.elf)]
         self.console_log.parent.mkdir(parents=True, exist_ok=True)
@@ -61,6 +63,7 @@ class EcuLink:
                                       stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
         self._to_ecu = self._open_writer(f"{prefix}.in")
+        os.set_blocking(self._to_ecu, True)
         self._from_ecu = os.open(f"{prefix}.out", os.O_RDONLY | os.O_NONBLOCK)
         return self
 
@@ -120,7 +123,6 @@ class EcuLink:
     # -- exchange ---------------------------------------------------------------------------
 
     def send(self, frame: bytes) -> None:
-        os.set_blocking(self._to_ecu, True)
         try:
             os.write(self._to_ecu, frame)
         except BrokenPipeError:

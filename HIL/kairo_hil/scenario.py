@@ -29,7 +29,10 @@ from .plants.sensors import OFFSET_SENSORS
 from .vehicle_controller import Profile, VehicleControllerParams
 
 KINDS = ("drive", "battery")
-RIG_FAULT_KINDS = ("can_loss",)
+RIG_FAULT_KINDS = ("can_loss", "cosim_bad_frame")
+# Defects the rig can put into one co-simulation sample frame (docs/cosim-protocol.md).
+COSIM_DEFECTS = ("crc", "version", "length", "kind", "sequence", "magic")
+COSIM_ECUS = ("inverter", "bms")
 FAULT_KINDS = PLANT_FAULT_KINDS + RIG_FAULT_KINDS
 
 TOP_LEVEL_KEYS = (
@@ -45,6 +48,7 @@ FAULT_PARAMS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "sensor_offset": (("sensor", "offset"), ("index",)),
     "overcurrent": (("current_A",), ("phase",)),
     "can_loss": (("message",), ()),
+    "cosim_bad_frame": (("ecu", "defect"), ()),
 }
 PLANT_SECTIONS = ("vehicle", "motor", "dclink", "battery", "thermal")
 
@@ -387,6 +391,10 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
                         r_ = None
                 elif k == "phase":
                     r_ = c.string(wk, v, ("a", "b"))
+                elif k == "ecu":
+                    r_ = c.string(wk, v, COSIM_ECUS)
+                elif k == "defect":
+                    r_ = c.string(wk, v, COSIM_DEFECTS)
                 else:  # message
                     r_ = c.string(wk, v)
                 if r_ is None:

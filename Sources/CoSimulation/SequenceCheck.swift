@@ -28,6 +28,13 @@ public struct LinkDiagnostics: Sendable {
     accepted &+= 1
   }
 
+  /// A frame whose header carried `sequence` was rejected for its content: it still took its
+  /// place in the stream, so the next frame is expected to follow it (without this, every
+  /// rejected frame also made its successor a sequence gap — found in the HIL rig).
+  public mutating func skip(sequence: UInt32) {
+    expectedSequence = sequence &+ 1
+  }
+
   public mutating func count(_ error: FrameError) {
     switch error {
     case .badMagic: badMagic &+= 1

@@ -79,8 +79,12 @@ public struct InverterStateMachine: Sendable {
       if !inputs.runRequest { state = .standby }
     case .fault:
       // Reaching here means no safe-state protection is tripped now: the cause is gone.
+      // A fault latched before the offsets were taken (e.g. DC-link undervoltage at power-up,
+      // before precharge) must not skip the calibration: clearing re-runs it.
       if inputs.clearFaultRequest {
-        state = fault == .currentSensorOffset ? .offsetCalibration : .standby
+        var offsetsTaken = false
+        if case .done = inputs.offsetCalibration { offsetsTaken = true }
+        state = offsetsTaken ? .standby : .offsetCalibration
         fault = nil
       }
     }

@@ -48,5 +48,8 @@ public protocol NonVolatileStore {
 /// ECU-internal values a test rig samples every control period (the role XCP measurement plays
 /// on a real bench). Each ECU documents what its channels mean.
 public protocol MeasurementSource {
-  var measurements: [16 of Float] { get }
+  /// `mutating get` so that a generic caller holding the ECU `inout` reads it in place: a
+  /// plain getter made the HIL loop copy the whole inverter ECU (1.5 KB) every period.
+  /// Conformers implement it with an ordinary getter.
+  var measurements: [16 of Float] { mutating get }
 }

@@ -168,6 +168,16 @@ private func encoded(_ message: InverterSampleMessage, sequence: UInt32 = 7) -> 
   #expect(link.rejected == 3)
 }
 
+@Test func aFrameRejectedForItsContentDoesNotMakeItsSuccessorAGap() {
+  var link = LinkDiagnostics()
+  #expect(throws: Never.self) { try link.accept(sequence: 100) }
+  link.count(.checksumMismatch)
+  link.skip(sequence: 101)  // frame 101 arrived but was rejected
+  #expect(throws: Never.self) { try link.accept(sequence: 102) }
+  #expect(link.sequenceGaps == 0)
+  #expect(link.rejected == 1)
+}
+
 /// SplitMix64, so the random frames are the same on every run.
 private struct SplitMix64 {
   var state: UInt64
@@ -198,4 +208,8 @@ private struct SplitMix64 {
   }
   // Unmutated frames (zero mutations, no truncation) are accepted; corrupted ones are not.
   #expect(accepted > 3000 && accepted < 6000)
+}
+
+@Test func startUpSelfTestPassesOnAHealthyBuild() {
+  #expect(CoSimulationSelfTest.run())
 }

@@ -127,3 +127,7 @@ private func reflect(_ value: UInt64, bits: Int) -> UInt64 {
   crc.update(Array(checkInput.dropFirst(5)).span)
   #expect(crc.finish() == 0x29B1)
 }
+
+@Test func startUpSelfTestPassesOnAHealthyBuild() {
+  #expect(ControlMathSelfTest.run())
+}

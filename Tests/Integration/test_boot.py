@@ -16,6 +16,8 @@ def test_ecu_image_boots_runs_its_scheduler_and_exits_0(ecu):
     banner = BANNER.search(run.console)
     assert banner and banner.group(1) == ecu, run.console
     assert "reset cause: power-on" in run.console
+    for module in ("ControlMath", "CoSimulation"):
+        assert f"self-test {module}: ok" in run.console
     assert "ran 3000 periods" in run.console
 
 

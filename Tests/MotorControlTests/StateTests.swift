@@ -145,3 +145,12 @@ private func sample(_ a: UInt16, _ b: UInt16) -> InverterSample {
     #expect(result == (plausible ? .done(offsets) : .implausible(offsets)))
   }
 }
+
+@Test func faultBeforeTheOffsetsWereTakenReRunsTheCalibrationWhenCleared() {
+  var machine = InverterStateMachine()
+  _ = machine.step(inputs())
+  #expect(machine.state == .offsetCalibration)
+  let undervoltage = ProtectionID.dcLinkUndervoltage.mask
+  #expect(machine.step(inputs(protections: undervoltage)) == .fault)
+  #expect(machine.step(inputs(clear: true)) == .offsetCalibration)
+}

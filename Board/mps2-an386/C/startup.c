@@ -28,6 +28,13 @@ void kairo_watchdog_interrupt(void);
 
 __attribute__((section(".noinit"))) volatile uint32_t kairo_reset_record[2];
 
+// The co-simulation port's state (Board/.../CoSimulationPort.swift) lives here, in .bss, so
+// that it counts as RAM at link time instead of as 2 KB of somebody's stack frame.
+_Alignas(8) static uint8_t cosim_state_storage[3072];
+
+void *board_cosim_storage(void) { return cosim_state_storage; }
+uint32_t board_cosim_storage_size(void) { return sizeof cosim_state_storage; }
+
 #define SCB_CPACR (*(volatile uint32_t *)0xE000ED88u)
 
 __attribute__((noreturn)) void Reset_Handler(void) {

@@ -1,8 +1,10 @@
 import Board
 import CoSimulation
 import ControlMath
+import InverterApp
 import MotorControl
 import Platform
+import Scheduling
 import VehicleNetwork
 
 /// Benchmark image: instructions per call of the control kernels (see Board/Benchmark.swift and
@@ -119,6 +121,80 @@ struct BenchImage {
     sink = Float(Int(XTEASecurityKeyAlgorithm.development.key(seed: i, level: 1) & 0xFFFF))
   }
 
+  /// Inverter sensors turning at ≈ 1000 rpm (55 resolver counts per 50 µs period) with phase
+  /// currents that vary with the call index (zero current at index 32).
+  struct TurningRotorSensors: InverterSensors {
+    var index: UInt32 = 0
+    var angle: UInt16 = 0
+    mutating func sample() -> InverterSample? {
+      angle &+= 55
+      return InverterSample(
+        phaseCurrentCounts: [
+          UInt16(truncatingIfNeeded: 2016 &+ (index & 0x3F)),
+          UInt16(truncatingIfNeeded: 2080 &- (index & 0x3F)),
+        ],
+        dcLinkVoltageCounts: 1750, rotorAngleCounts: angle, inverterTemperatureCounts: 650,
+        motorTemperatureCounts: 650)
+    }
+  }
+
+  /// A bus that delivers at most one frame, set before the period that reads it.
+  struct OneFrameBus: CANController {
+    var pending: CANFrame? = nil
+    mutating func transmit(_ frame: CANFrame) -> Bool { true }
+    mutating func receive() -> CANFrame? {
+      defer { pending = nil }
+      return pending
+    }
+  }
+
+  struct NoWatchdog: Watchdog {
+    mutating func feed() {}
+  }
+
+  nonisolated(unsafe) static var inverter = InverterECU(
+    sensors: TurningRotorSensors(), stage: BenchPowerStage(), bus: OneFrameBus(),
+    calibration: .brandA)
+
+  /// Brings the inverter ECU to running at 50 N·m: 70 ms of its whole schedule with the VCU's
+  /// torque request every 10 ms and the BMS limits every 100 ms.
+  static func startInverter() -> Bool {
+    guard var scheduler = try? CyclicScheduler(tasks: inverter, supervisionTicks: 2000) else {
+      return false
+    }
+    var vcu = E2EProtector(dataID: VCUTorqueRequest.e2eDataID)
+    var bms = E2EProtector(dataID: BMSLimits.e2eDataID)
+    var dog = NoWatchdog()
+    inverter.sensors.index = 32
+    for period in 0..<1400 {
+      if period % 200 == 3 {
+        var frame = VCUTorqueRequest(
+          torqueRequestCRC: 0, torqueRequestCounter: 0, controlMode: .torque, enable: true,
+          torqueRequest_Nm: 50, speedRequest_rpm: 0, keyState: .run
+        ).encode()
+        vcu.protect(&frame)
+        inverter.bus.pending = frame
+      } else if period % 2000 == 5 {
+        var frame = BMSLimits(
+          limitsCRC: 0, limitsCounter: 0, chargeCurrentLimit_A: 300, dischargeCurrentLimit_A: 500,
+          chargePowerLimit_kW: 150, dischargePowerLimit_kW: 200
+        ).encode()
+        bms.protect(&frame)
+        inverter.bus.pending = frame
+      }
+      scheduler.runOnePeriod(&inverter, watchdog: &dog)
+    }
+    return inverter.drive.stateMachine.state == .running
+  }
+
+  /// One control-rate job of the inverter ECU while running: bus poll, sample, current loop,
+  /// protections, safe-state selection, state machine, power-stage command.
+  @inline(never) static func inverterControlPeriodKernel(_ i: UInt32) {
+    inverter.sensors.index = i
+    inverter.run(task: 0, tick: i)
+    sink = inverter.stage.lastCommand.duties[0]
+  }
+
   static func main() {
     Console.start()
     Board.printBanner(ecu: "bench", resetCause: Board.takeResetCause())
@@ -141,6 +217,13 @@ struct BenchImage {
       baselineTicks: base)
     Benchmark.report(
       "cosim_encode_inverter_actuation", kernelTicks: Benchmark.ticks(encodeActuationKernel),
+      baselineTicks: base)
+    if !startInverter() {
+      Console.write("inverter_control_period: the drive did not reach running")
+      Console.newline()
+    }
+    Benchmark.report(
+      "inverter_control_period", kernelTicks: Benchmark.ticks(inverterControlPeriodKernel),
       baselineTicks: base)
     Benchmark.report(
       "uds_tester_present_roundtrip", kernelTicks: Benchmark.ticks(udsTesterPresentKernel),

@@ -1,5 +1,7 @@
 import BatteryApp
 import Board
+import CoSimulation
+import ControlMath
 import Platform
 import Scheduling
 
@@ -10,6 +12,8 @@ struct BatteryImage {
   static func main() {
     Console.start()
     Board.printBanner(ecu: "bms", resetCause: Board.takeResetCause())
+    Board.selfTest("ControlMath", ControlMathSelfTest.run())
+    Board.selfTest("CoSimulation", CoSimulationSelfTest.run())
     let arguments = CommandLine()
     arguments.validate(known: Board.ecuArguments)
 

@@ -21,3 +21,20 @@ extension Board {
     Console.newline()
   }
 }
+
+extension Board {
+  /// Reports one module's start-up self-test; a failure ends the run with `selfTestFailed`
+  /// before any task is scheduled (the outputs were never driven).
+  public static func selfTest(_ module: StaticString, _ passed: Bool) {
+    Console.write("self-test ")
+    Console.write(module)
+    if passed {
+      Console.write(": ok")
+      Console.newline()
+      return
+    }
+    Console.write(": FAILED")
+    Console.newline()
+    exit(.selfTestFailed)
+  }
+}

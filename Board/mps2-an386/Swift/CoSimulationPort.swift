@@ -90,9 +90,7 @@ public struct CoSimulationState {
   var inverterSample = InverterSample(
     phaseCurrentCounts: [2048, 2048], dcLinkVoltageCounts: 0, rotorAngleCounts: 0,
     inverterTemperatureCounts: 0, motorTemperatureCounts: 0)
-  var cellScan = CellScan()
-  var packSample = PackSample(
-    current_mA: 0, packVoltage_dV: 0, linkVoltage_dV: 0, feedback: .allOpen)
+  var batterySample = BatterySampleMessage.empty
   var received = CANFrameBatch()
   var receivedRead = 0
   var transmitQueue = RingBuffer<CANFrame, 32>(placeholder: CANFrame(id: 0, length: 0))
@@ -106,9 +104,9 @@ public struct CoSimulationState {
   var rejectionsLogged: UInt32 = 0
 }
 
-/// The running port's state. It lives in `Board.runCoSimulation`'s frame; this pointer (nil
-/// while no port runs) lets the protocol adapters reach it. A global of the state itself would
-/// be initialised lazily, and its initialiser's temporaries would land in every caller's frame.
+/// The running port's state, in static storage reserved by the board C (a Swift global of the
+/// state would be initialised lazily, with its temporaries in every caller's frame); nil while
+/// no port runs. The protocol adapters reach the state through it.
 nonisolated(unsafe) var activePort: UnsafeMutablePointer<CoSimulationState>? = nil
 
 /// The port state, for the adapters; they are only ever called while the port runs.
@@ -231,7 +229,7 @@ public struct CoSimulationPowerStage: PowerStage {
 public struct CoSimulationCellMonitor: CellMonitor {
   public init() {}
   public mutating func scan() -> CellScan? {
-    coSimulation.pointee.sampleValid ? coSimulation.pointee.cellScan : nil
+    coSimulation.pointee.sampleValid ? coSimulation.pointee.batterySample.scan : nil
   }
   public mutating func setBalancing(_ mask: [3 of UInt32]) {
     coSimulation.pointee.balancingMask = mask
@@ -241,7 +239,7 @@ public struct CoSimulationCellMonitor: CellMonitor {
 public struct CoSimulationPackSensors: PackSensors {
   public init() {}
   public mutating func sample() -> PackSample? {
-    coSimulation.pointee.sampleValid ? coSimulation.pointee.packSample : nil
+    coSimulation.pointee.sampleValid ? coSimulation.pointee.batterySample.pack : nil
   }
 }
 

@@ -1,3 +1,4 @@
+import BoardSupport
 import CoSimulation
 import Platform
 import Scheduling
@@ -34,10 +35,8 @@ public enum InverterFrames: CoSimulationFrames {
 public enum BatteryFrames: CoSimulationFrames {
   @inline(never)
   public static func acceptSample(_ state: inout CoSimulationState) throws(FrameError) -> UInt32 {
-    let (sequence, message) = try BatterySampleMessage.decode(state.frame)
-    state.cellScan = message.scan
-    state.packSample = message.pack
-    state.received = message.received
+    let sequence = try BatterySampleMessage.decode(state.frame, into: &state.batterySample)
+    state.received = state.batterySample.received
     return sequence
   }
 
@@ -65,13 +64,19 @@ extension Board {
       Console.newline()
       exit(.linkFailure)
     }
-    var port = CoSimulationState()
-    port.channel = channel
-    return withUnsafeMutablePointer(to: &port) { state in
-      activePort = state
-      defer { activePort = nil }
-      return run(&tasks, frames: frames, port: state, supervisionTicks: supervisionTicks)
+    guard MemoryLayout<CoSimulationState>.size <= Int(board_cosim_storage_size()),
+      let storage = board_cosim_storage()
+    else {
+      Console.write("error: co-simulation state does not fit its storage")
+      Console.newline()
+      exit(.linkFailure)
     }
+    let state = storage.bindMemory(to: CoSimulationState.self, capacity: 1)
+    state.initialize(to: CoSimulationState())
+    state.pointee.channel = channel
+    activePort = state
+    defer { activePort = nil }
+    return run(&tasks, frames: frames, port: state, supervisionTicks: supervisionTicks)
   }
 
   @inline(never)
@@ -79,14 +84,7 @@ extension Board {
     _ tasks: inout Tasks, frames: Frames.Type, port: UnsafeMutablePointer<CoSimulationState>,
     supervisionTicks: UInt32
   ) -> CyclicScheduler {
-    var scheduler: CyclicScheduler
-    do {
-      scheduler = try CyclicScheduler(tasks: tasks, supervisionTicks: supervisionTicks)
-    } catch {
-      Console.write("error: task schedule rejected by the scheduler")
-      Console.newline()
-      exit(.selfTestFailed)
-    }
+    var scheduler = scheduler(for: &tasks, supervisionTicks: supervisionTicks)
     // Virtual time advances only while the ECU computes (the rig's time stands still), so the
     // watchdog here catches a task that hangs, not a slow rig.
     var watchdog = BoardWatchdog(timeoutMicroseconds: 200_000)
@@ -99,6 +97,7 @@ extension Board {
         return scheduler
       case .rejected(let error):
         port.pointee.sequence = port.pointee.frame.bytes.span.u32(8)
+        if !port.pointee.outOfStep { port.pointee.link.skip(sequence: port.pointee.sequence) }
         port.pointee.reject(error)
       case .frame:
         do {
@@ -109,6 +108,7 @@ extension Board {
           port.pointee.receivedRead = 0
         } catch {
           port.pointee.sequence = port.pointee.frame.bytes.span.u32(8)
+          port.pointee.link.skip(sequence: port.pointee.sequence)
           port.pointee.reject(error)
         }
       }

@@ -14,7 +14,10 @@ public enum ExitCode: Int32 {
 }
 
 /// Reset handling and last words: the reset cause that survives a reset, the hook that forces
-/// the ECU's outputs safe, and the reporters the fault vectors and `swift_trap` call.
+/// the ECU's outputs safe, and the reporters the fault vectors and `swift_trap` call. On a
+/// vehicle a trap or fault would reset the MCU after its report; on QEMU the run ends with a
+/// distinct exit code instead, so a test can tell. Either way the reset cause `fault` is
+/// recorded first.
 public enum Board {
   /// Called first by every fault path: drives the outputs to their safe state (PWM off or
   /// active short circuit, contactors open) before anything is printed. Set by the image.
@@ -69,6 +72,7 @@ public enum Board {
 @c(kairo_report_trap)
 func reportTrap(callSite: UInt32) {
   Board.forceSafeState()
+  Board.recordResetCause(.fault)
   Console.newline()
   Console.write("TRAP: Swift runtime trap (overflow, bounds or precondition) at pc=")
   Console.write(hex: callSite)
@@ -80,6 +84,7 @@ func reportTrap(callSite: UInt32) {
 @c(kairo_report_fault)
 func reportFault(frame: UnsafePointer<UInt32>, exceptionNumber: UInt32) {
   Board.forceSafeState()
+  Board.recordResetCause(.fault)
   let scb = SystemControlBlock.scb
   Console.newline()
   Console.write("FAULT: ")

@@ -13,15 +13,7 @@ extension Board {
   public static func runStandalone<Tasks: TaskSet>(
     _ tasks: inout Tasks, periodMicroseconds: UInt32, supervisionTicks: UInt32, ticks: UInt32
   ) -> CyclicScheduler {
-    let scheduler: CyclicScheduler
-    do {
-      scheduler = try CyclicScheduler(tasks: tasks, supervisionTicks: supervisionTicks)
-    } catch {
-      Console.write("error: task schedule rejected by the scheduler")
-      Console.newline()
-      exit(.selfTestFailed)
-    }
-    var running = scheduler
+    var running = scheduler(for: &tasks, supervisionTicks: supervisionTicks)
     // Two supervision cycles of margin before the NMI, then the same again until the reset.
     let supervisionMicroseconds = supervisionTicks * periodMicroseconds
     var watchdog = BoardWatchdog(timeoutMicroseconds: 2 * supervisionMicroseconds)
@@ -37,6 +29,22 @@ extension Board {
       running.runOnePeriod(&tasks, watchdog: &watchdog)
     }
     return running
+  }
+
+  /// The scheduler for `tasks`, or exit when it rejects their schedule. Not inlined: the
+  /// scheduler's initialiser takes the tasks by value, and the copy of a large ECU (1.5 KB for
+  /// the inverter) then lives in this short frame instead of the running loop's.
+  @inline(never)
+  static func scheduler<Tasks: TaskSet>(for tasks: inout Tasks, supervisionTicks: UInt32)
+    -> CyclicScheduler
+  {
+    do {
+      return try CyclicScheduler(tasks: tasks, supervisionTicks: supervisionTicks)
+    } catch {
+      Console.write("error: task schedule rejected by the scheduler")
+      Console.newline()
+      exit(.selfTestFailed)
+    }
   }
 
   /// The closing line of a standalone run.

@@ -33,6 +33,10 @@ static inline void reset_record_store(int index, uint32_t value) {
   kairo_reset_record[index] = value;
 }
 
+// Static storage for the co-simulation port's state, and its size in bytes.
+void *board_cosim_storage(void);
+uint32_t board_cosim_storage_size(void);
+
 // Stack high-water mark in bytes (the stack is painted at reset) and the stack's size.
 uint32_t board_stack_used(void);
 uint32_t board_stack_size(void);

@@ -1,0 +1,325 @@
+"""The lock-step co-simulation: both ECU images on QEMU, the plant, the vehicle controller and
+the vehicle bus, advanced one inverter control period at a time.
+
+Time is the plant's: a run is a sequence of control periods, never the wall clock, so the
+same scenario gives a byte-identical trace on every run. Per millisecond:
+
+1. faults due in this millisecond are applied; outside tools' CAN frames join the bus;
+2. every 10 ms the vehicle controller sends its torque request (E2E protected);
+3. the BMS gets its sample frame (cell monitor, pack sensors, its CAN frames) and computes
+   while the inverter runs its periods (the two QEMUs run in parallel);
+4. for each inverter period: sample frame → actuation frame → plant step;
+5. the BMS's actuation (contactors, balancing) applies from the next millisecond;
+6. one trace row is recorded.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+import time
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from . import cosim
+from .bus import VehicleBus
+from .link import EcuLink
+from .network import TORQUE_REQUEST_ID, Network
+from .plant import Plant
+from .report import TraceRecorder
+from .scenario import Fault, Scenario
+from .vehicle_controller import VcuState, VehicleController
+
+# Inverter measurement channels (InverterApp's MeasurementSource).
+INV_ID, INV_IQ, INV_ID_REF, INV_IQ_REF, INV_TORQUE_REF = 0, 1, 2, 3, 4
+INV_STATE = 8
+# BMS measurement channels (BatteryApp's MeasurementSource).
+BMS_SOC_EST, BMS_STATE = 0, 2
+
+# DBC state values the vehicle controller waits for.
+BMS_STATE_CLOSED = 3
+INV_STATES_READY = (3, 4)  # Ready, Running
+
+
+@dataclass
+class RigOptions:
+    firmware_dir: Path
+    out_dir: Path | None = None
+    slcan_port: int | None = None
+    virtual_channel: str | None = None
+    icount_shift: int = 0
+    progress: Callable[[float], None] | None = None  # called with the simulated time
+
+
+@dataclass
+class RigResult:
+    trace: dict[str, np.ndarray]
+    metrics: dict[str, float]
+    sim_seconds: float
+    wall_seconds: float
+    exit_codes: dict[str, int]
+    errors: list[str] = field(default_factory=list)
+
+
+class Rig:
+    def __init__(self, scenario: Scenario, options: RigOptions):
+        self.sc = scenario
+        self.opt = options
+        self.plant = Plant(scenario.plant_params())
+        self.vcu = VehicleController(scenario.controller_params(), scenario.speed_target(),
+                                     self.plant.params.vehicle)
+        self.net = Network()
+        self.periods_per_ms = int(round(1e-3 / scenario.control_period_s))
+        self.errors: list[str] = []
+        self.rejected = {"inverter": 0, "bms": 0}
+        self.can_loss: dict[int, float] = {}  # CAN id -> lost until (s)
+        self.bad_frames: dict[str, list[str]] = {"inverter": [], "bms": []}
+        self._vcu_cmd = None
+        # Wall seconds spent waiting for the inverter's answer, stepping the plant, and
+        # waiting for the BMS's answer (after the inverter's periods of that millisecond).
+        self.spent = [0.0, 0.0, 0.0]
+
+    # -- faults --------------------------------------------------------------------------
+
+    def _apply(self, fault: Fault, t_s: float) -> None:
+        if fault.is_plant_fault:
+            self.plant.inject(fault)
+        elif fault.kind == "can_loss":
+            ident = self._message_id(fault.params["message"])
+            until = t_s + (fault.duration_s if fault.duration_s is not None else math.inf)
+            self.can_loss[ident] = until
+        elif fault.kind == "cosim_bad_frame":
+            self.bad_frames[fault.params["ecu"]].append(fault.params["defect"])
+
+    def _message_id(self, name: str) -> int:
+        try:
+            return self.net.db.get_message_by_name(name).frame_id
+        except KeyError:
+            raise ValueError(f"can_loss: no message {name!r} in the DBC") from None
+
+    def _lost(self, frame_id: int, t_s: float) -> bool:
+        until = self.can_loss.get(frame_id)
+        return until is not None and t_s < until
+
+    @staticmethod
+    def _spoil(frame: bytes, defect: str) -> bytes:
+        """One defective sample frame; framing stays intact so the stream stays in step."""
+        body = bytearray(frame[:-cosim.CRC_SIZE])
+        if defect == "crc":
+            return bytes(frame[:-1]) + bytes([frame[-1] ^ 0xFF])
+        if defect == "magic":
+            body[0] ^= 0xFF
+        elif defect == "version":
+            body[2] = cosim.VERSION + 1
+        elif defect == "kind":
+            body[3] = cosim.BATTERY_SAMPLE if body[3] == cosim.INVERTER_SAMPLE \
+                else cosim.INVERTER_SAMPLE
+        elif defect == "length":  # two stray payload bytes, declared in the header
+            body += b"\0\0"
+            struct.pack_into("<H", body, 4, len(body) - cosim.HEADER_SIZE)
+        elif defect == "sequence":  # as if the previous frame had been lost
+            seq = struct.unpack_from("<I", body, 8)[0]
+            struct.pack_into("<I", body, 8, seq + 1)
+        return bytes(body) + struct.pack("<I", zlib.crc32(bytes(body)))
+
+    # -- the run -------------------------------------------------------------------------
+
+    def run(self) -> RigResult:
+        sc, opt = self.sc, self.opt
+        out = opt.out_dir
+        log = (out / "can.blf") if out else None
+        bus = VehicleBus(("inverter", "bms", "vcu"), log_path=log,
+                         virtual_channel=opt.virtual_channel)
+        if opt.slcan_port is not None:
+            bus.attach_slcan(opt.slcan_port)
+        console_dir = out if out else Path(".")
+        inverter = EcuLink("inverter", opt.firmware_dir / "inverter.elf",
+                           console_dir / "inverter-console.log", icount_shift=opt.icount_shift)
+        bms = EcuLink("bms", opt.firmware_dir / "bms.elf", console_dir / "bms-console.log",
+                      icount_shift=opt.icount_shift)
+        recorder = TraceRecorder()
+        exit_codes = {}
+        wall0 = time.perf_counter()
+        ms_total = int(round(sc.duration_s * 1000))
+        try:
+            inverter.start()
+            bms.start()
+            self._loop(ms_total, inverter, bms, bus, recorder)
+            exit_codes["inverter"] = inverter.close()
+            exit_codes["bms"] = bms.close()
+        except BaseException:
+            inverter.kill()
+            bms.kill()
+            raise
+        finally:
+            bus.close()
+        wall = time.perf_counter() - wall0
+        for ecu, code in exit_codes.items():
+            if code != 0:
+                self.errors.append(f"{ecu}: QEMU exited with code {code}")
+        trace = recorder.as_dict()
+        from .metrics import compute_metrics
+        metrics = compute_metrics(trace)
+        sim = ms_total / 1000.0
+        metrics.update({
+            "sim_seconds": sim, "wall_seconds": wall,
+            "sim_speed_ratio": sim / wall if wall > 0 else math.nan,
+            "cosim_rejected_inverter": float(self.rejected["inverter"]),
+            "cosim_rejected_bms": float(self.rejected["bms"]),
+            "can_frames": float(bus.stats.delivered),
+            "can_frames_from_tools": float(bus.stats.from_tools),
+            "wall_share_inverter_link": self.spent[0] / wall if wall > 0 else math.nan,
+            "wall_share_plant": self.spent[1] / wall if wall > 0 else math.nan,
+            "wall_share_bms_wait": self.spent[2] / wall if wall > 0 else math.nan,
+        })
+        return RigResult(trace, metrics, sim, wall, exit_codes, self.errors)
+
+    def _loop(self, ms_total: int, inverter: EcuLink, bms: EcuLink, bus: VehicleBus,
+              recorder: TraceRecorder) -> None:
+        sc, plant, net = self.sc, self.plant, self.net
+        per_ms = self.periods_per_ms
+        inv_seq = 0
+        bms_seq = 0
+        inv_tel = (math.nan,) * cosim.TELEMETRY_COUNT
+        bms_tel = (math.nan,) * cosim.TELEMETRY_COUNT
+        mode, duties = cosim.POWER_STAGE_OFF, (0.5, 0.5, 0.5)
+        inverter_sample = cosim.inverter_sample
+        act_kind = cosim.INVERTER_ACTUATION
+        torque_request = 0.0
+        clock = time.perf_counter
+        spent = self.spent
+        for ms in range(ms_total):
+            t = ms * 1e-3
+            for fault in sc.faults_between(t, t + 1e-3):
+                self._apply(fault, t)
+            bus.time_s = t
+            bus.poll_tools()
+            if ms % 10 == 0:
+                torque_request = self._vehicle_controller(t, bus)
+            # The BMS computes its millisecond while the inverter runs its periods.
+            b = plant.bms_sample
+            bms_frame = cosim.battery_sample(
+                bms_seq, [int(v) for v in b.cell_voltage_mV],
+                [int(v) for v in b.temperature_dC], int(b.current_mA), int(b.pack_voltage_dV),
+                int(b.link_voltage_dV),
+                int(b.feedback.negative_main) | int(b.feedback.positive_main) << 1
+                | int(b.feedback.precharge) << 2,
+                [int(i) for i in np.flatnonzero(b.open_wire)],
+                bus.take("bms", cosim.MAX_CAN_FRAMES))
+            bms_expect = bms_seq
+            if self.bad_frames["bms"]:
+                bms_frame = self._spoil(bms_frame, self.bad_frames["bms"].pop(0))
+                bms_expect = self._sequence_of(bms_frame)
+            bms.send(bms_frame)
+            for _ in range(per_ms):
+                s = plant.inverter_sample
+                frame = inverter_sample(
+                    inv_seq, s.phase_current_counts[0], s.phase_current_counts[1],
+                    s.dc_link_voltage_counts, s.rotor_angle_counts,
+                    s.inverter_temperature_counts, s.motor_temperature_counts,
+                    bus.take("inverter", cosim.MAX_CAN_FRAMES))
+                expect = inv_seq
+                if self.bad_frames["inverter"]:
+                    frame = self._spoil(frame, self.bad_frames["inverter"].pop(0))
+                    expect = self._sequence_of(frame)
+                t0 = clock()
+                reply = inverter.exchange(frame)
+                t1 = clock()
+                act = self._answer("inverter", reply, act_kind, expect)
+                if act.status & cosim.STATUS_SAMPLE_REJECTED:
+                    self.rejected["inverter"] += 1
+                mode, duties, inv_tel = act.mode, act.duties, act.telemetry
+                for f in act.can:
+                    bus.send("inverter", f)
+                t2 = clock()
+                plant.step(duties[0], duties[1], duties[2], mode)
+                spent[0] += t1 - t0
+                spent[1] += clock() - t2
+                inv_seq = expect + 1
+            t0 = clock()
+            bms_reply = bms.receive()
+            spent[2] += clock() - t0
+            bact = self._answer("bms", bms_reply, cosim.BATTERY_ACTUATION, bms_expect)
+            if bact.status & cosim.STATUS_SAMPLE_REJECTED:
+                self.rejected["bms"] += 1
+            bits = bact.contactor_bits
+            plant.set_contactors(bool(bits & 1), bool(bits & 2), bool(bits & 4))
+            plant.set_balancing(list(bact.balancing))
+            bms_tel = bact.telemetry
+            for f in bact.can:
+                bus.send("bms", f)
+            bms_seq = bms_expect + 1
+            for f in bus.take("vcu", 1 << 30):
+                net.observe(f)
+            self._record(recorder, plant.t_s, torque_request, inv_tel, bms_tel, mode)
+            if self.opt.progress is not None and ms % 100 == 99:
+                self.opt.progress(plant.t_s)
+
+    @staticmethod
+    def _sequence_of(frame: bytes) -> int:
+        """The sequence number a sample frame carries: its answer must echo it, even when the
+        frame itself is defective."""
+        return struct.unpack_from("<I", frame, 8)[0]
+
+    @staticmethod
+    def _answer(ecu: str, frame: bytes, kind: int, sequence: int) -> cosim.Actuation:
+        try:
+            return cosim.parse_actuation(frame, kind, sequence)
+        except cosim.FrameError as error:
+            raise cosim.FrameError(f"{ecu}: actuation frame rejected: {error}") from None
+
+    def _vehicle_controller(self, t: float, bus: VehicleBus) -> float:
+        net, plant, sc = self.net, self.plant, self.sc
+        key_on = sc.key_on(t)
+        if sc.kind == "battery":
+            # No drive: the current profile is the load; the VCU only asks for HV.
+            plant.set_load_current(sc.current_target()(t) if key_on else 0.0)
+        hv_ready = net.bms_status.get("BMS_State") == BMS_STATE_CLOSED
+        inv_ready = net.inverter_status.get("INV_State") in INV_STATES_READY
+        cmd = self.vcu.step(t, plant.vehicle.speed_m_s, key_on, hv_ready, inv_ready, 0.01,
+                            plant.motor.torque_Nm)
+        self._vcu_cmd = cmd
+        plant.set_brake_force(cmd.brake_force_N)
+        frame = net.torque_request(cmd.torque_request_Nm, cmd.drive_enable, key_on)
+        if not self._lost(TORQUE_REQUEST_ID, t):
+            bus.send("vcu", frame)
+        return cmd.torque_request_Nm
+
+    def _record(self, recorder: TraceRecorder, t: float, torque_request: float,
+                inv_tel: tuple, bms_tel: tuple, mode: int) -> None:
+        truth = self.plant.truth()
+        modulating = mode == cosim.POWER_STAGE_MODULATING
+        row = {
+            "t_s": t,
+            "vehicle_speed_kph": truth["vehicle_speed_kph"],
+            "torque_request_Nm": torque_request,
+            "torque_Nm": truth["torque_Nm"],
+            "id_A": truth["id_A"],
+            "iq_A": truth["iq_A"],
+            "id_ref_A": inv_tel[INV_ID_REF] if modulating else math.nan,
+            "iq_ref_A": inv_tel[INV_IQ_REF] if modulating else math.nan,
+            "pack_current_A": truth["pack_current_A"],
+            "pack_voltage_V": truth["pack_voltage_V"],
+            "soc_true_pct": truth["soc_true_pct"],
+            "soc_est_pct": bms_tel[BMS_SOC_EST],
+            "cell_v_min_V": truth["cell_v_min_V"],
+            "cell_v_max_V": truth["cell_v_max_V"],
+            "contactor_state": truth["contactor_state"],
+            "inverter_state": inv_tel[INV_STATE],
+            "bms_state": bms_tel[BMS_STATE],
+            "speed_target_kph": self._vcu_cmd.speed_target_kph if self._vcu_cmd else 0.0,
+            "link_voltage_V": truth["link_voltage_V"],
+            "brake_force_N": truth["brake_force_N"],
+            "distance_m": truth["distance_m"],
+            "motor_speed_rpm": truth["motor_speed_rpm"],
+            "module_temp_max_C": truth["module_temp_max_C"],
+            "motor_temp_C": truth["motor_temp_C"],
+            "inverter_temp_C": truth["inverter_temp_C"],
+            "soc_true_min_pct": truth["soc_true_min_pct"],
+            "vcu_state": float(self._vcu_cmd.state) if self._vcu_cmd else float(VcuState.OFF),
+        }
+        recorder.append(row)
