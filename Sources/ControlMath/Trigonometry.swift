@@ -56,7 +56,8 @@ public func sinCos(_ angle_rad: Float) -> SinCos {
 /// Entry i = counts / 256 of a 256-per-turn table gives sin a and cos a; the remaining
 /// d = (counts mod 256) · 2π/65536 < 0.0246 rad is added by the second-order expansion
 /// sin(a + d) ≈ sin a · (1 − d²/2) + cos a · d, cos(a + d) ≈ cos a · (1 − d²/2) − sin a · d,
-/// whose error is below d³/6 + d⁴/24 ≤ 2.5e-6 (measured maximum absolute error 2.5e-6).
+/// whose error is below d³/6 + d⁴/24 ≤ 2.5e-6 (measured maximum absolute error 2.4e-6 over
+/// all 65536 angles).
 @inlinable @inline(__always)
 public func sinCos(counts: UInt16) -> SinCos {
   let index = Int(counts &>> 8)
