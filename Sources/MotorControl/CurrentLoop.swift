@@ -120,6 +120,9 @@ public struct CurrentLoopParameters: Sendable {
 
 /// What the current loop carries from one period to the next.
 public struct CurrentLoopState: Sendable {
+  /// The d and q controllers, built from the parameters' gains. The step uses only their
+  /// integrators and applies the gains from `CurrentLoopParameters` (ki·T and kb·T formed once
+  /// there), with the same equations as `PIController.step(error:)`.
   public var dAxis: PIController
   public var qAxis: PIController
   /// PLL estimate of the next sample's electrical angle, 32-bit fixed point (2^32 = one turn,
