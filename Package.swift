@@ -13,7 +13,7 @@ let modules: [(name: String, dependencies: [String])] = [
   ("CoSimulation", ["Platform", "ControlMath"]),
   ("VehicleNetwork", ["Platform", "ControlMath"]),
   ("InverterApp", ["Platform", "Scheduling"]),
-  ("BatteryApp", ["Platform", "Scheduling"]),
+  ("BatteryApp", ["Platform", "ControlMath", "Scheduling", "BatteryManagement", "VehicleNetwork"]),
 ]
 
 let package = Package(

@@ -25,6 +25,8 @@ public struct BatteryManager: Sendable {
   private var lastContactorFault: ContactorFault?
   private var dischargeThroughputBase_Ah: Float
   private var contactorsOpenUnderLoadBase: UInt32
+  /// The current monitor loss is in the fault log (cleared by the next scan).
+  private var monitorLostLogged: Bool
 
   /// - Parameters:
   ///   - restored: the record loaded at start-up, if any (SOC restored with σ = 5 %: self-
@@ -55,6 +57,7 @@ public struct BatteryManager: Sendable {
     lastContactorFault = nil
     dischargeThroughputBase_Ah = restored?.dischargeThroughput_Ah ?? 0
     contactorsOpenUnderLoadBase = restored?.contactorOpenedUnderLoadCount ?? 0
+    monitorLostLogged = false
     if let restored {
       stateOfCharge.restore(soc: restored.stateOfCharge, sigma: 0.05)
     }
@@ -88,6 +91,7 @@ public struct BatteryManager: Sendable {
       operating_ms -= 1000
       operating_s &+= 1
     }
+    monitorLostLogged = false
     measurement = acquisition.evaluate(scan, sample)
     let status = protection.stepScan(measurement)
     record(status.newlyRecorded)
@@ -109,6 +113,27 @@ public struct BatteryManager: Sendable {
     lastContactorFault = contactors.fault
     let mask = balancer.step(scan, measurement, cellCount: cellCount)
     return (command, mask)
+  }
+
+  /// Fault-log code of a cell monitor that stopped delivering scans (outside the protection
+  /// table's codes 0…25 and the contactor codes 100…).
+  public static let monitorLostCode: UInt8 = 90
+
+  /// Every 10 ms in place of `stepScan` when the cell monitor delivered no scan (a communication
+  /// fault, a rejected co-simulation frame). Nothing was measured, so nothing is judged: the
+  /// protections, SOH and balancing hold, and the contactor sequence holds its state and timers
+  /// (the command stays as it is). With `monitorLost` (the caller's count of consecutive missing
+  /// scans reached its limit) the cells are unwatched: the contactors open now, even under load,
+  /// and the loss is logged once per loss.
+  public mutating func stepWithoutScan(_ sample: PackSample, monitorLost: Bool) -> ContactorSet {
+    guard monitorLost else { return contactors.command }
+    if !monitorLostLogged {
+      faultLog.append(
+        FaultLogEntry(code: BatteryManager.monitorLostCode, operatingTime_s: operating_s))
+      monitorLostLogged = true
+    }
+    return contactors.step(
+      request: .open, forceOpen: true, prechargeAllowed: false, sample: sample, elapsed_ms: 10)
   }
 
   /// Every 100 ms: SOC update (with the SOH feedback) and the power limits to publish.
