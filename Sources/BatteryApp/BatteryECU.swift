@@ -44,6 +44,7 @@ public struct BatteryECU<
   /// the running counters changed).
   public static var saveSOCStep: Float { 0.001 }
 
+  @inline(__always)
   public var controlPeriodMicroseconds: UInt32 { 1000 }
 
   public var monitor: Monitor
@@ -53,6 +54,14 @@ public struct BatteryECU<
   public var store: Store
 
   public private(set) var manager: BatteryManager
+  /// The manager's published state after the last task (read in place once per task: a read
+  /// of a field of the ≈ 3.5 KB manager copied all of it on the MCU).
+  public private(set) var snapshot: BatteryManagerSnapshot
+  /// BMS_State and the active fault code after the last task.
+  public private(set) var state = BMSStatus.State.initializing
+  public private(set) var activeFaultCode: UInt8 = 0
+  public let cellCount: Int
+  public let temperatureSensorCount: Int
   /// The latest pack sample the sensors delivered (held over periods without one).
   public private(set) var lastPackSample: PackSample?
   /// The command last applied to the contactor drivers.
@@ -90,6 +99,7 @@ public struct BatteryECU<
   private var cellVoltagesIndex: UInt8 = 0
   private var saveRequested = false
   private var lastSaved: PersistentBatteryData?
+  private var telemetry: [16 of Float] = .init(repeating: 0)
 
   /// Loads the persistent record from `store` (a missing or corrupt one starts the estimators
   /// from their defaults) and builds the manager for `pack` description.
@@ -104,13 +114,21 @@ public struct BatteryECU<
     self.bus = bus
     self.store = store
     restoredFromStore = restored != nil
+    cellCount = description.cellCount
+    temperatureSensorCount = description.temperatureSensorCount
     manager = try BatteryManager(pack: description, restored: restored)
+    snapshot = manager.snapshot()
     lastSaved = restored
+    refresh()
   }
 
+  @inline(__always)
   public var taskCount: Int { 6 }
 
-  public func periodTicks(of task: Int) -> UInt32 {
+  @inline(__always)
+  public func periodTicks(of task: Int) -> UInt32 { Self.period(of: task) }
+
+  static func period(of task: Int) -> UInt32 {
     switch Task(rawValue: task) {
     case .currentIntegration: return 1
     case .cellScan: return 10
@@ -121,6 +139,7 @@ public struct BatteryECU<
   }
 
   /// One supervision cycle is the slowest task's period.
+  @inline(__always)
   public var supervisionTicks: UInt32 { 1000 }
 
   public mutating func run(task: Int, tick: UInt32) {
@@ -133,6 +152,7 @@ public struct BatteryECU<
     case .cellVoltages: runCellVoltages()
     case .housekeeping, .none: runHousekeeping()
     }
+    refresh()
   }
 
   // MARK: Tasks
@@ -168,8 +188,9 @@ public struct BatteryECU<
     hasMeasurement = true
     // Kept for the cell-voltage frames and the temperature positions on CAN.
     cellVoltage_mV = scan.cellVoltage_mV
+    snapshot = manager.snapshot()
     temperatureIndex = Self.temperaturePositions(
-      scan, manager.measurement, sensorCount: manager.acquisition.temperatureSensorCount)
+      scan, snapshot.measurement, sensorCount: temperatureSensorCount)
   }
 
   private mutating func runEstimation() {
@@ -188,12 +209,12 @@ public struct BatteryECU<
   private mutating func runCANStatus() {
     let sample = lastPackSample
     let estimate = lastEstimate
-    let m = manager.measurement
+    let m = snapshot.measurement
     let status = BMSStatus(
       packVoltage_V: sample.map { Float(Int($0.packVoltage_dV)) / 10 } ?? 0,
       packCurrent_A: sample.map { Float(Int($0.current_mA)) / 1000 } ?? 0,
       soc_pct: (estimate?.pack ?? 0) * 100,
-      soh_pct: min(manager.stateOfHealth.capacityPercent, 100), state: state,
+      soh_pct: min(snapshot.capacityPercent, 100), state: state,
       contactorPositive: sample?.feedback.positiveMain ?? false,
       contactorNegative: sample?.feedback.negativeMain ?? false,
       contactorPrecharge: sample?.feedback.precharge ?? false)
@@ -226,18 +247,18 @@ public struct BatteryECU<
     var values: [4 of Float] = .init(repeating: 0)
     do {
       let voltages = cellVoltage_mV.span
-      for i in 0..<BMSCellVoltages.valuesPerFrame where first + i < manager.cellCount {
+      for i in 0..<BMSCellVoltages.valuesPerFrame where first + i < cellCount {
         values[i] = Float(Int(voltages[first + i])) / 1000
       }
     }
     transmit(BMSCellVoltages(index: cellVoltagesIndex, cellVoltage_V: values).encode())
-    let frames = UInt8((manager.cellCount + BMSCellVoltages.valuesPerFrame - 1) / 4)
+    let frames = UInt8((cellCount + BMSCellVoltages.valuesPerFrame - 1) / 4)
     cellVoltagesIndex = cellVoltagesIndex + 1 >= frames ? 0 : cellVoltagesIndex + 1
   }
 
   private mutating func runHousekeeping() {
     guard lastEstimate != nil else { return }
-    let data = manager.persistentData
+    let data = manager.currentPersistentData()
     guard let saved = lastSaved else {
       save()
       return
@@ -255,11 +276,13 @@ public struct BatteryECU<
 
   /// What the vehicle asks for: closed while a fresh, E2E-valid VCU_TorqueRequest says key Run
   /// (or Crank), open otherwise, and always open after a cell-monitor loss.
+  @inline(__always)
   public var contactorRequest: ContactorRequest {
     vehicleRequestsHighVoltage && !monitorLost ? .close : .open
   }
 
   /// A fresh, E2E-valid VCU_TorqueRequest says key Run or Crank.
+  @inline(__always)
   public var vehicleRequestsHighVoltage: Bool {
     let run = keyState == .run || keyState == .crank
     return run && vehicleRequestAge_ms < Self.vehicleRequestTimeout_ms
@@ -309,7 +332,7 @@ public struct BatteryECU<
   }
 
   private mutating func save() {
-    let data = manager.persistentData
+    let data = manager.currentPersistentData()
     do {
       try BatteryRecordStore.save(data, to: &store)
       lastSaved = data
@@ -321,50 +344,18 @@ public struct BatteryECU<
 
   // MARK: State for the vehicle and the rig
 
-  /// BMS_State (DBC value table). Closed (3) exactly while the sequencer holds both mains
-  /// closed after a finished precharge and both mains' feedback says closed. Charging (4) and
-  /// Sleep (7) are not used: there is no charge session or sleep management yet, and regen
-  /// current must not take the vehicle's "HV ready" away.
-  public var state: BMSStatus.State {
-    let sequencer = manager.contactors.state
-    if monitorLost || sequencer == .fault || manager.protection.status.faultPresent {
-      return .fault
-    }
-    switch sequencer {
-    case .precharging, .prechargePause, .closingMain: return .precharge
-    case .closed:
-      let feedback = lastPackSample?.feedback
-      let closed = feedback?.negativeMain == true && feedback?.positiveMain == true
-      return closed ? .closed : .precharge
-    case .waitingForLowCurrent, .weldCheck: return .opening
-    case .open, .fault: return hasMeasurement ? .standby : .initializing
-    }
-  }
-
-  /// 0 none; 1…26 the first latched protection fault row (`DiagnosticID` + 1); 90 cell monitor
-  /// lost; 100 + `ContactorFault`.
-  public var activeFaultCode: UInt8 {
-    if monitorLost { return BatteryManager.monitorLostCode }
-    if let fault = manager.contactors.fault { return FaultLogEntry.contactorCodeBase + fault.rawValue }
-    let status = manager.protection.status
-    guard status.faultPresent else { return 0 }
-    for index in 0..<ProtectionTable.rowCount
-    where ProtectionTable.rows[index].severity == .fault && (status.active &>> UInt32(index)) & 1 != 0 {
-      return UInt8(index + 1)
-    }
-    return 0
-  }
-
-  /// Measurement channels (docs/bms-ecu.md): 0 pack SOC estimate %, 1 SOH capacity %, 2
-  /// BMS_State, 3 contactor command bits (1 negative, 2 positive, 4 precharge), 4 min and 5
-  /// max cell voltage V, 6 pack current A (+ discharge), 7 pack voltage V, 8 charge and 9
-  /// discharge current limit A, 10 max temperature °C, 11 cells balancing, 12 active fault
-  /// code, 13 missing scans, 14 SOC estimator mode, 15 SOH resistance %.
-  public var measurements: [16 of Float] {
+  /// Re-reads the manager (in place) and derives what the vehicle and the rig see.
+  private mutating func refresh() {
+    snapshot = manager.snapshot()
+    let feedback = lastPackSample?.feedback
+    let mainsClosed = feedback?.negativeMain == true && feedback?.positiveMain == true
+    state = Self.state(
+      snapshot, mainsClosed: mainsClosed, monitorLost: monitorLost, measured: hasMeasurement)
+    activeFaultCode = Self.faultCode(snapshot, monitorLost: monitorLost)
+    let m = snapshot.measurement
     var values: [16 of Float] = .init(repeating: 0)
-    let m = manager.measurement
     values[0] = (lastEstimate?.pack ?? 0) * 100
-    values[1] = manager.stateOfHealth.capacityPercent
+    values[1] = snapshot.capacityPercent
     values[2] = Float(Int(state.rawValue))
     values[3] = Float(
       (contactorCommand.negativeMain ? 1 : 0) + (contactorCommand.positiveMain ? 2 : 0)
@@ -378,13 +369,58 @@ public struct BatteryECU<
     values[8] = lastLimits.chargeCurrent_A
     values[9] = lastLimits.dischargeCurrent_A
     values[10] = m.maxTemperature_C
-    values[11] = Float(balancingCellCount)
+    values[11] = Float(
+      balancingMask[0].nonzeroBitCount + balancingMask[1].nonzeroBitCount
+        + balancingMask[2].nonzeroBitCount)
     values[12] = Float(Int(activeFaultCode))
     values[13] = Float(Int(missingScans & 0xFF_FFFF))
     values[14] = Float(Int((lastEstimate?.mode ?? .coulombCountingOnly).rawValue))
-    values[15] = manager.stateOfHealth.resistancePercent
-    return values
+    values[15] = snapshot.resistancePercent
+    telemetry = values
   }
+
+  /// BMS_State (DBC value table). Closed (3) exactly while the sequencer holds both mains
+  /// closed after a finished precharge and both mains' feedback says closed. Charging (4) and
+  /// Sleep (7) are not used: there is no charge session or sleep management yet, and regen
+  /// current must not take the vehicle's "HV ready" away.
+  static func state(
+    _ snapshot: BatteryManagerSnapshot, mainsClosed: Bool, monitorLost: Bool, measured: Bool
+  ) -> BMSStatus.State {
+    let sequencer = snapshot.contactorState
+    if monitorLost || sequencer == .fault || snapshot.protection.faultPresent { return .fault }
+    switch sequencer {
+    case .precharging, .prechargePause, .closingMain: return .precharge
+    case .closed: return mainsClosed ? .closed : .precharge
+    case .waitingForLowCurrent, .weldCheck: return .opening
+    case .open, .fault: return measured ? .standby : .initializing
+    }
+  }
+
+  /// 0 none; 1…26 the first latched protection fault row (`DiagnosticID` + 1); 90 cell monitor
+  /// lost; 100 + `ContactorFault`.
+  static func faultCode(_ snapshot: BatteryManagerSnapshot, monitorLost: Bool) -> UInt8 {
+    if monitorLost { return BatteryManager.monitorLostCode }
+    if let fault = snapshot.contactorFault {
+      return FaultLogEntry.contactorCodeBase + fault.rawValue
+    }
+    let status = snapshot.protection
+    guard status.faultPresent else { return 0 }
+    for index in 0..<ProtectionTable.rowCount
+    where ProtectionTable.rows[index].severity == .fault
+      && (status.active &>> UInt32(index)) & 1 != 0
+    {
+      return UInt8(index + 1)
+    }
+    return 0
+  }
+
+  /// Measurement channels (docs/bms-ecu.md), as of the last task: 0 pack SOC estimate %, 1 SOH
+  /// capacity %, 2 BMS_State, 3 contactor command bits (1 negative, 2 positive, 4 precharge),
+  /// 4 min and 5 max cell voltage V, 6 pack current A (+ discharge), 7 pack voltage V, 8 charge
+  /// and 9 discharge current limit A, 10 max temperature °C, 11 cells balancing, 12 active
+  /// fault code, 13 missing scans, 14 SOC estimator mode, 15 SOH resistance %.
+  @inline(__always)
+  public var measurements: [16 of Float] { telemetry }
 
   public var balancingCellCount: Int {
     balancingMask[0].nonzeroBitCount + balancingMask[1].nonzeroBitCount

@@ -167,17 +167,41 @@ public struct BatteryManager: Sendable {
 
   /// What to write with `BatteryRecordStore.save`.
   public var persistentData: PersistentBatteryData {
+    BatteryManager.persistentData(
+      lastEstimate, stateOfHealth, stateOfCharge.counter, dischargeThroughputBase_Ah,
+      contactorsOpenUnderLoadBase &+ contactors.openedUnderLoadCount, operating_s, faultLog)
+  }
+
+  /// `persistentData`, read in place: on the Cortex-M4F a non-mutating read of this ≈ 3.5 KB
+  /// struct held in a larger one copied it whole onto the stack.
+  public mutating func currentPersistentData() -> PersistentBatteryData {
+    BatteryManager.persistentData(
+      lastEstimate, stateOfHealth, stateOfCharge.counter, dischargeThroughputBase_Ah,
+      contactorsOpenUnderLoadBase &+ contactors.openedUnderLoadCount, operating_s, faultLog)
+  }
+
+  /// What the ECU publishes (CAN, measurement channels), read in place for the same reason.
+  public mutating func snapshot() -> BatteryManagerSnapshot {
+    BatteryManagerSnapshot(
+      measurement: measurement, contactorState: contactors.state, contactorFault: contactors.fault,
+      protection: protection.status, capacityPercent: stateOfHealth.capacityPercent,
+      resistancePercent: stateOfHealth.resistancePercent, estimate: lastEstimate)
+  }
+
+  private static func persistentData(
+    _ estimate: SOCEstimate, _ health: StateOfHealthEstimator, _ counter: CoulombCounter,
+    _ throughputBase_Ah: Float, _ openedUnderLoad: UInt32, _ operating_s: UInt32,
+    _ faultLog: FaultLog
+  ) -> PersistentBatteryData {
     let throughput =
-      dischargeThroughputBase_Ah
-      + CoulombCounter.ampereHours(stateOfCharge.counter.dischargeThroughput_mAms)
-    let capacity = max(stateOfHealth.capacity_Ah, 1)
+      throughputBase_Ah + CoulombCounter.ampereHours(counter.dischargeThroughput_mAms)
+    let capacity = max(health.capacity_Ah, 1)
     return PersistentBatteryData(
-      stateOfCharge: lastEstimate.meanCell, capacity_Ah: stateOfHealth.capacity_Ah,
-      resistanceRatio: stateOfHealth.resistanceRatio, dischargeThroughput_Ah: throughput,
+      stateOfCharge: estimate.meanCell, capacity_Ah: health.capacity_Ah,
+      resistanceRatio: health.resistanceRatio, dischargeThroughput_Ah: throughput,
       equivalentFullCycles: UInt32(Int(throughput / capacity)),
-      contactorOpenedUnderLoadCount: contactorsOpenUnderLoadBase
-        &+ contactors.openedUnderLoadCount,
-      operatingTime_s: operating_s, faultLog: faultLog)
+      contactorOpenedUnderLoadCount: openedUnderLoad, operatingTime_s: operating_s,
+      faultLog: faultLog)
   }
 
   private mutating func record(_ rows: UInt32) {
@@ -185,5 +209,32 @@ public struct BatteryManager: Sendable {
     for index in 0..<ProtectionTable.rowCount where (rows &>> UInt32(index)) & 1 != 0 {
       faultLog.append(FaultLogEntry(code: UInt8(index), operatingTime_s: operating_s))
     }
+  }
+}
+
+/// The manager's published state at one instant (≈ 150 bytes).
+public struct BatteryManagerSnapshot: Sendable {
+  /// The latest checked scan.
+  public var measurement: PackMeasurement
+  public var contactorState: ContactorState
+  public var contactorFault: ContactorFault?
+  public var protection: ProtectionStatus
+  public var capacityPercent: Float
+  public var resistancePercent: Float
+  /// The latest SOC estimate (all zeros before the first `stepEstimation`).
+  public var estimate: SOCEstimate
+
+  public init(
+    measurement: PackMeasurement, contactorState: ContactorState, contactorFault: ContactorFault?,
+    protection: ProtectionStatus, capacityPercent: Float, resistancePercent: Float,
+    estimate: SOCEstimate
+  ) {
+    self.measurement = measurement
+    self.contactorState = contactorState
+    self.contactorFault = contactorFault
+    self.protection = protection
+    self.capacityPercent = capacityPercent
+    self.resistancePercent = resistancePercent
+    self.estimate = estimate
   }
 }
