@@ -60,8 +60,8 @@ public struct BatteryECU<
   /// BMS_State and the active fault code after the last task.
   public private(set) var state = BMSStatus.State.initializing
   public private(set) var activeFaultCode: UInt8 = 0
-  public let cellCount: Int
-  public let temperatureSensorCount: Int
+  public private(set) var cellCount: Int
+  public private(set) var temperatureSensorCount: Int
   /// The latest pack sample the sensors delivered (held over periods without one).
   public private(set) var lastPackSample: PackSample?
   /// The command last applied to the contactor drivers.
@@ -78,8 +78,7 @@ public struct BatteryECU<
   /// The vehicle's last valid key state, and milliseconds since that frame.
   public private(set) var keyState = VCUTorqueRequest.KeyState.off
   public private(set) var vehicleRequestAge_ms: UInt32 = UInt32.max
-  public private(set) var vehicleChecker = E2EChecker(
-    dataID: VCUTorqueRequest.e2eDataID, maxDeltaCounter: 2, timeoutChecks: 50, framesToValid: 1)
+  public private(set) var vehicleChecker = BatteryECU.makeVehicleChecker()
   public private(set) var limitsProtector = E2EProtector(dataID: BMSLimits.e2eDataID)
   public private(set) var lastEstimate: SOCEstimate?
   public private(set) var lastLimits: PowerLimits = .zero
@@ -89,7 +88,7 @@ public struct BatteryECU<
   public private(set) var saves: UInt32 = 0
   public private(set) var saveFailures: UInt32 = 0
   /// Whether a valid record was loaded at start-up.
-  public let restoredFromStore: Bool
+  public private(set) var restoredFromStore: Bool
   /// Jobs run per task.
   public private(set) var jobs: [6 of UInt32] = .init(repeating: 0)
 
@@ -120,6 +119,61 @@ public struct BatteryECU<
     snapshot = manager.snapshot()
     lastSaved = restored
     refresh()
+  }
+
+  /// Starts the ECU in place, exactly as `init` does, one stored property at a time: the board
+  /// constructs the ECU in its static storage with this (Swift builds a struct in its
+  /// initialiser's frame and copies it out, which for this ≈ 3 KB struct and its manager cost
+  /// more stack than the board has). Every stored property is written before any is read.
+  public mutating func start(
+    monitor: Monitor, pack: Pack, relays: Relays, bus: Bus, store: Store,
+    description: borrowing PackDescription
+  ) throws(LookupTableError) {
+    let restored = try? BatteryRecordStore.load(from: store).data
+    self.monitor = monitor
+    self.pack = pack
+    self.relays = relays
+    self.bus = bus
+    self.store = store
+    restoredFromStore = restored != nil
+    cellCount = description.cellCount
+    temperatureSensorCount = description.temperatureSensorCount
+    try manager.reset(pack: description, restored: restored)
+    snapshot = manager.snapshot()
+    state = .initializing
+    activeFaultCode = 0
+    lastPackSample = nil
+    contactorCommand = .allOpen
+    balancingMask = .init(repeating: 0)
+    missingScans = 0
+    missingSamples = 0
+    consecutiveMissingScans = 0
+    monitorLost = false
+    keyState = .off
+    vehicleRequestAge_ms = UInt32.max
+    vehicleChecker = Self.makeVehicleChecker()
+    limitsProtector = E2EProtector(dataID: BMSLimits.e2eDataID)
+    lastEstimate = nil
+    lastLimits = .zero
+    transmitDrops = 0
+    saves = 0
+    saveFailures = 0
+    jobs = .init(repeating: 0)
+    cellVoltage_mV = .init(repeating: 0)
+    temperatureIndex = (0, 0)
+    hasMeasurement = false
+    cellVoltagesIndex = 0
+    saveRequested = false
+    lastSaved = restored
+    telemetry = .init(repeating: 0)
+    refresh()
+  }
+
+  /// E2E receiver for VCU_TorqueRequest: one lost frame tolerated, valid with the first good
+  /// one (freshness is judged by `vehicleRequestTimeout_ms`).
+  static func makeVehicleChecker() -> E2EChecker {
+    E2EChecker(
+      dataID: VCUTorqueRequest.e2eDataID, maxDeltaCounter: 2, timeoutChecks: 50, framesToValid: 1)
   }
 
   @inline(__always)

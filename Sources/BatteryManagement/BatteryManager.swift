@@ -5,7 +5,7 @@ import Platform
 /// call from its tasks: every 1 ms `stepCurrent`, every 10 ms `stepScan`, every 100 ms
 /// `stepEstimation`. It owns the fault log and produces the record to persist.
 public struct BatteryManager: Sendable {
-  public let cellCount: Int
+  public private(set) var cellCount: Int
   public private(set) var acquisition: AcquisitionCheck
   public private(set) var protection: ProtectionMonitor
   public private(set) var stateOfCharge: StateOfChargeEstimator
@@ -33,6 +33,45 @@ public struct BatteryManager: Sendable {
   ///     discharge and rest since); otherwise the filters start at 50 % with σ = 15 % and
   ///     converge on the voltages within seconds.
   public init(pack: PackDescription, restored: PersistentBatteryData?) throws(LookupTableError) {
+    cellCount = pack.cellCount
+    chemistry = pack.chemistry
+    acquisition = AcquisitionCheck(pack: pack, limits: .standard)
+    protection = ProtectionMonitor()
+    stateOfCharge = StateOfChargeEstimator(
+      capacity_Ah: pack.chemistry.capacity_Ah, configuration: .standard,
+      initialSOC: restored?.stateOfCharge ?? 0.5)
+    stateOfHealth = StateOfHealthEstimator(
+      nominalCapacity_Ah: pack.chemistry.capacity_Ah, configuration: .standard,
+      capacity_Ah: restored?.capacity_Ah, resistanceRatio: restored?.resistanceRatio ?? 1)
+    balancer = PassiveBalancer(configuration: .standard)
+    contactors = ContactorSequencer(configuration: .standard)
+    powerLimitConfiguration = try PowerLimitConfiguration.standard(for: pack.chemistry.limits)
+    faultLog = restored?.faultLog ?? FaultLog()
+    measurement = PackMeasurement()
+    lastEstimate = SOCEstimate(
+      pack: 0, minimumCell: 0, meanCell: 0, maximumCell: 0, sigma: 1, mode: .coulombCountingOnly,
+      restCorrected: false)
+    lastLimits = .zero
+    operating_ms = 0
+    operating_s = restored?.operatingTime_s ?? 0
+    lastContactorFault = nil
+    dischargeThroughputBase_Ah = restored?.dischargeThroughput_Ah ?? 0
+    contactorsOpenUnderLoadBase = restored?.contactorOpenedUnderLoadCount ?? 0
+    monitorLostLogged = false
+    if let restored {
+      stateOfCharge.restore(soc: restored.stateOfCharge, sigma: 0.05)
+    }
+    stateOfCharge.capacity_Ah = stateOfHealth.capacity_Ah
+    stateOfCharge.resistanceScale = stateOfHealth.resistanceRatio
+  }
+
+  /// Re-initialises every stored property in place, as `init(pack:restored:)` does, one field
+  /// at a time: the ECU constructs the manager in its static storage with this, without a
+  /// whole-manager temporary on the stack (Swift builds a struct's value in its initialiser's
+  /// frame and copies it out). No field is read before it is written.
+  public mutating func reset(pack: borrowing PackDescription, restored: PersistentBatteryData?)
+    throws(LookupTableError)
+  {
     cellCount = pack.cellCount
     chemistry = pack.chemistry
     acquisition = AcquisitionCheck(pack: pack, limits: .standard)

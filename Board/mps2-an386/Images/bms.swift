@@ -16,8 +16,8 @@ typealias BenchBatteryECU = BatteryECU<
 >
 
 /// The battery-module manager ECU image: in the HIL rig with `cosim=PATH`, standalone
-/// otherwise. The ECU is constructed in the board's static ECU storage and stepped there in
-/// place; the persistent record is loaded from the retained-RAM store at construction.
+/// otherwise. The ECU is started in the board's static ECU storage and stepped there in place;
+/// the persistent record is loaded from the retained-RAM store when it starts.
 @main
 struct BatteryImage {
   static func main() {
@@ -30,8 +30,8 @@ struct BatteryImage {
     let scheduler: CyclicScheduler
     if arguments.copyValue("cosim", into: &link) {
       let ecu = Board.ecuStorage(for: HILBatteryECU.self)
-      construct(ecu) { description throws(LookupTableError) in
-        try HILBatteryECU(
+      construct(ecu) { ecu, description throws(LookupTableError) in
+        try ecu.start(
           monitor: CoSimulationCellMonitor(), pack: CoSimulationPackSensors(),
           relays: CoSimulationContactors(), bus: CoSimulationCANController(),
           store: RetainedRAMStore(), description: description)
@@ -41,8 +41,8 @@ struct BatteryImage {
         supervisionTicks: ecu.pointee.supervisionTicks)
     } else {
       let ecu = Board.ecuStorage(for: BenchBatteryECU.self)
-      construct(ecu) { description throws(LookupTableError) in
-        try BenchBatteryECU(
+      construct(ecu) { ecu, description throws(LookupTableError) in
+        try ecu.start(
           monitor: BenchCellMonitor(), pack: BenchPackSensors(), relays: BenchContactors(),
           bus: UnconnectedCANController(), store: RetainedRAMStore(), description: description)
       }
@@ -55,10 +55,13 @@ struct BatteryImage {
     Board.exit(.success)
   }
 
-  /// Builds the reference pack's ECU into `storage`; a rejected calibration ends the run.
+  /// Starts the reference pack's ECU in `storage` (zero-filled static memory of a trivial
+  /// type, which `start` writes field by field before reading any); a rejected calibration
+  /// ends the run.
+  @inline(never)
   static func construct<ECU>(
     _ storage: UnsafeMutablePointer<ECU>,
-    _ make: (PackDescription) throws(LookupTableError) -> ECU
+    _ start: (inout ECU, borrowing PackDescription) throws(LookupTableError) -> Void
   ) {
     let description: PackDescription
     do {
@@ -67,7 +70,7 @@ struct BatteryImage {
       calibrationRejected()
     }
     do {
-      storage.initialize(to: try make(description))
+      try start(&storage.pointee, description)
     } catch {
       calibrationRejected()
     }

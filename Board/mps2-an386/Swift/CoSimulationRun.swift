@@ -86,7 +86,7 @@ extension Board {
   ) -> CyclicScheduler {
     var scheduler: CyclicScheduler
     do {
-      scheduler = try CyclicScheduler(tasks: tasks, supervisionTicks: supervisionTicks)
+      scheduler = try CyclicScheduler(tasks: &tasks, supervisionTicks: supervisionTicks)
     } catch {
       Console.write("error: task schedule rejected by the scheduler")
       Console.newline()

@@ -15,7 +15,7 @@ extension Board {
   ) -> CyclicScheduler {
     let scheduler: CyclicScheduler
     do {
-      scheduler = try CyclicScheduler(tasks: tasks, supervisionTicks: supervisionTicks)
+      scheduler = try CyclicScheduler(tasks: &tasks, supervisionTicks: supervisionTicks)
     } catch {
       Console.write("error: task schedule rejected by the scheduler")
       Console.newline()
