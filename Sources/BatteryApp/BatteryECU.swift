@@ -487,8 +487,7 @@ public struct BatteryECU<
   /// minimum and maximum (the measurement excludes implausible sensors; so does this match).
   private static func temperaturePositions(
     _ scan: borrowing CellScan, _ m: PackMeasurement, sensorCount: Int
-  ) -> (minimum: UInt8, maximum: UInt8)
-  {
+  ) -> (minimum: UInt8, maximum: UInt8) {
     let low = Int16(clamping: rounded(m.minTemperature_C * 10))
     let high = Int16(clamping: rounded(m.maxTemperature_C * 10))
     var result: (minimum: UInt8, maximum: UInt8) = (0, 0)

@@ -31,11 +31,13 @@ struct BatteryECUTests {
     let time = try #require(closedAfter)
     print("BMS_State Closed", time, "ms after key Run")
     #expect(sawPrecharge)
-    #expect(rig.model.command == ContactorSet(negativeMain: true, positiveMain: true, precharge: false))
+    #expect(
+      rig.model.command == ContactorSet(negativeMain: true, positiveMain: true, precharge: false))
     #expect(rig.ecu.measurements[3] == 3)
     // The vehicle sees it on CAN too (the next BMS_Status).
     _ = rig.run(ms: 100)
-    let status = try #require(rig.bus.frames(id: BMSStatus.id).last.flatMap { BMSStatus.decode($0.frame) })
+    let status = try #require(
+      rig.bus.frames(id: BMSStatus.id).last.flatMap { BMSStatus.decode($0.frame) })
     #expect(status.state == .closed && status.contactorPositive && status.contactorNegative)
     #expect(!status.contactorPrecharge)
   }
@@ -71,7 +73,9 @@ struct BatteryECUTests {
     #expect(rig.bmsState == BMSStatus.State.standby.rawValue)
   }
 
-  @Test("BMS_Status, BMS_Limits, BMS_CellStatistics every 100 ms and BMS_CellVoltages every 40 ms decode to the pack's values")
+  @Test(
+    "BMS_Status, BMS_Limits, BMS_CellStatistics every 100 ms and BMS_CellVoltages every 40 ms decode to the pack's values"
+  )
   func statusFrames() throws {
     var rig = try ECURig(soc: 0.6)
     rig.key = .run
@@ -96,7 +100,8 @@ struct BatteryECUTests {
     let limits = try #require(recent(BMSLimits.id).last.flatMap { BMSLimits.decode($0.frame) })
     // 25 °C, 60 % SOC, cells mid-range: the continuous ratings of the 20p group.
     #expect(limits.chargeCurrentLimit_A == 70 && limits.dischargeCurrentLimit_A == 145)
-    let expectedDischarge_kW = 145 * (rig.model.openCircuitVoltage_V - 145 * 96 * rig.model.r0_Ohm) / 1000
+    let expectedDischarge_kW =
+      145 * (rig.model.openCircuitVoltage_V - 145 * 96 * rig.model.r0_Ohm) / 1000
     #expect(abs(Double(limits.dischargePowerLimit_kW) - expectedDischarge_kW) < 1.5)
 
     let stats = try #require(
@@ -108,7 +113,8 @@ struct BatteryECUTests {
 
     let indices = recent(BMSCellVoltages.id).compactMap { BMSCellVoltages.decode($0.frame)?.index }
     #expect(Array(indices.prefix(24)).sorted() == Array(0...23))
-    let frame = try #require(recent(BMSCellVoltages.id).compactMap { BMSCellVoltages.decode($0.frame) }.first)
+    let frame = try #require(
+      recent(BMSCellVoltages.id).compactMap { BMSCellVoltages.decode($0.frame) }.first)
     #expect(abs(Double(frame.cellVoltage_V[0]) - cell_V) < 0.003)
   }
 
@@ -146,7 +152,8 @@ struct BatteryECUTests {
     #expect(rig.ecu.measurements[12] == Float(DiagnosticID.cellOvervoltageFault.rawValue + 1))
     // Zero limits go out with the fault.
     _ = rig.run(ms: 100)
-    let limits = try #require(rig.bus.frames(id: BMSLimits.id).last.flatMap { BMSLimits.decode($0.frame) })
+    let limits = try #require(
+      rig.bus.frames(id: BMSLimits.id).last.flatMap { BMSLimits.decode($0.frame) })
     #expect(limits.chargeCurrentLimit_A == 0 && limits.dischargeCurrentLimit_A == 0)
   }
 
@@ -304,5 +311,50 @@ struct BatteryECUTests {
     #expect(m[8] == 70 && m[9] == 145)
     #expect(m[10] == 25 && m[11] == 0 && m[12] == 0 && m[13] == 0)
     #expect(m[14] == Float(SOCMode.kalman.rawValue))
+  }
+}
+
+@Suite("Battery ECU started in place")
+struct BatteryECUStartTests {
+  /// Runs a key-on drive with an over-voltage fault and returns every CAN frame and the
+  /// measurement channels of each millisecond.
+  static func trace(_ rig: inout ECURig) -> (frames: [CANFrame], channels: [[Float]]) {
+    let firstFrame = rig.bus.sent.count
+    var channels: [[Float]] = []
+    rig.key = .run
+    rig.model.dropScans = 3
+    _ = rig.run(ms: 1_500) { rig in
+      channels.append((0..<16).map { rig.ecu.measurements[$0] })
+      return false
+    }
+    rig.model.load_A = 30
+    rig.model.cellOverride_mV[5] = 4_260
+    _ = rig.run(ms: 600) { rig in
+      channels.append((0..<16).map { rig.ecu.measurements[$0] })
+      return false
+    }
+    return (rig.bus.sent[firstFrame...].map(\.frame), channels)
+  }
+
+  @Test("start(...) on a used ECU gives the same behaviour as a new one (every field reset)")
+  func startMatchesInit() throws {
+    var used = try ECURig(soc: 0.7)
+    _ = Self.trace(&used)
+    // A second ECU in the same rig position, built by init on an identical model and store.
+    var fresh = try ECURig(soc: 0.7, store: used.ecu.store)
+    let description = try PackDescription.reference()
+    var restarted = try ECURig(soc: 0.7, store: used.ecu.store)
+    // Reuse the used ECU's value (all its fields dirty) for the restarted rig.
+    var ecu = used.ecu
+    try ecu.start(
+      monitor: FakeMonitor(model: restarted.model),
+      pack: FakePackSensors(model: restarted.model), relays: FakeRelays(model: restarted.model),
+      bus: FakeBus(bus: restarted.bus), store: used.ecu.store, description: description)
+    restarted.ecu = ecu
+    let a = Self.trace(&fresh)
+    let b = Self.trace(&restarted)
+    #expect(a.frames.count > 50)
+    #expect(a.frames == b.frames)
+    #expect(a.channels == b.channels)
   }
 }

@@ -59,7 +59,9 @@ final class PackModel {
 
   func cellVoltage_V(_ i: Int, current_A: Double) -> Double { ocv[i] - r0_Ohm * current_A }
 
-  var packVoltage_V: Double { openCircuitVoltage_V - Double(PackModel.cellCount) * r0_Ohm * current_A }
+  var packVoltage_V: Double {
+    openCircuitVoltage_V - Double(PackModel.cellCount) * r0_Ohm * current_A
+  }
 
   var meanSOC: Double { soc.reduce(0, +) / Double(soc.count) }
 
