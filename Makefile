@@ -110,11 +110,12 @@ $(OBJ) $(FW):
 modules_before = $(if $(filter $(1),$(firstword $(2))),,$(firstword $(2)) \
   $(call modules_before,$(1),$(wordlist 2,$(words $(2)),$(2))))
 
+# A module may override the optimisation mode with SWIFT_OPT_<Module> (the last -O flag wins).
 define swift_module_rule
 $(OBJ)/$(1).o: $$(shell find Sources/$(1) -name '*.swift') \
     $(foreach d,$(call modules_before,$(1),$(FIRMWARE_MODULES)),$(OBJ)/$(d).o) | $(OBJ)
 	@echo "  SWIFTC  $(1)"
-	$(Q)swiftc $$(SWIFT_EMBEDDED_FLAGS) -module-name $(1) -emit-module \
+	$(Q)swiftc $$(SWIFT_EMBEDDED_FLAGS) $$(SWIFT_OPT_$(1)) -module-name $(1) -emit-module \
 	  -emit-module-path $(OBJ)/$(1).swiftmodule -c $$(filter %.swift,$$^) -o $$@
 	@touch $$@  # swiftc leaves an unchanged object's time stamp alone
 endef
@@ -203,9 +204,12 @@ debug: firmware
 	gdb-multiarch -q $(FW)/$(ECU).elf -ex "target remote 127.0.0.1:$(GDB_PORT)" \
 	  -ex "break main"
 
+# The current-loop step's code size (with its literal pool) follows the instruction counts.
 bench: firmware
 	@timeout 600 $(QEMU) -serial stdio -icount shift=0,sleep=off \
 	  -semihosting-config enable=on,target=native,arg=bench -kernel $(FW)/bench.elf
+	@echo "foc_current_step_size bytes=$$(scripts/function_size.sh $(FW)/bench.elf \
+	  12MotorControl11CurrentLoopV4step)"
 
 # ----------------------------------------------------------------------------------- tests
 

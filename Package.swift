@@ -13,7 +13,7 @@ let modules: [(name: String, dependencies: [String])] = [
   ("CoSimulation", ["Platform", "ControlMath"]),
   ("VehicleNetwork", ["Platform", "ControlMath"]),
   ("InverterApp", ["Platform", "Scheduling", "ControlMath", "MotorControl", "VehicleNetwork"]),
-  ("BatteryApp", ["Platform", "Scheduling"]),
+  ("BatteryApp", ["Platform", "ControlMath", "Scheduling", "BatteryManagement", "VehicleNetwork"]),
 ]
 
 let package = Package(

@@ -59,6 +59,11 @@ public struct CellModelParameters: Equatable, Sendable {
 
 /// Chemistry data of one cell (a parallel group counts as one cell): what the estimators need
 /// to run a different pack without code changes. Tables are validated once, at construction.
+///
+/// The tables are kept as plain arrays (≈ 560 bytes): the OCV table is on a fixed 1 % SOC grid,
+/// so the forward lookup needs no breakpoints and the inverse lookup searches the same values.
+/// (Held as seven `LookupTable1D`s, with an explicit grid and a separate inverse table, the
+/// chemistry was 1.9 KB and its construction needed 6.7 KB of stack on the M4F.)
 public struct CellChemistry: Sendable {
   /// Number of OCV points, at SOC 0, 1, …, 100 %.
   public static let ocvPointCount = 101
@@ -67,15 +72,16 @@ public struct CellChemistry: Sendable {
 
   public let capacity_Ah: Float
   public let limits: CellLimits
-  /// OCV over SOC (0…1) and its inverse (the OCV must rise strictly with SOC). Lookups are
-  /// `mutating` (the tables remember their last segment), hence `var` and mutating readers.
-  var ocv: LookupTable1D<101>
-  var inverseOCV: LookupTable1D<101>
-  var r0: LookupTable1D<5>
-  var r1: LookupTable1D<5>
-  var r2: LookupTable1D<5>
-  var tau1: LookupTable1D<5>
-  var tau2: LookupTable1D<5>
+  /// OCV at SOC = index / 100, strictly rising (it is also searched as the inverse table).
+  let ocv_V: [101 of Float]
+  /// SOC of the 2RC fits, ascending; each parameter is interpolated between them and held
+  /// beyond them.
+  let rcSOC: [5 of Float]
+  let r0_Ohm: [5 of Float]
+  let r1_Ohm: [5 of Float]
+  let r2_Ohm: [5 of Float]
+  let tau1_s: [5 of Float]
+  let tau2_s: [5 of Float]
 
   /// - Parameters:
   ///   - ocv_V: open-circuit voltage at SOC = index / 100, strictly rising.
@@ -87,46 +93,116 @@ public struct CellChemistry: Sendable {
     limits: CellLimits
   ) throws(PackDescriptionError) {
     guard capacity_Ah > 0 else { throw .invalidCapacity }
-    var grid: [101 of Float] = .init(repeating: 0)
-    for i in 0..<101 { grid[i] = Float(i) / 100 }
+    // The same checks, in the same order, as building the lookup tables would make: OCV values
+    // finite, OCV strictly rising (inverse table axis), RC axis, RC values.
     do {
-      ocv = try LookupTable1D(breakpoints: grid, values: ocv_V)
-      inverseOCV = try LookupTable1D(breakpoints: ocv_V, values: grid)
-      r0 = try LookupTable1D(breakpoints: rcSOC, values: r0_Ohm)
-      r1 = try LookupTable1D(breakpoints: rcSOC, values: r1_Ohm)
-      r2 = try LookupTable1D(breakpoints: rcSOC, values: r2_Ohm)
-      tau1 = try LookupTable1D(breakpoints: rcSOC, values: tau1_s)
-      tau2 = try LookupTable1D(breakpoints: rcSOC, values: tau2_s)
+      try CellChemistry.validate(values: ocv_V.span)
+      try CellChemistry.validate(axis: ocv_V.span)
+      try CellChemistry.validate(axis: rcSOC.span)
+      try CellChemistry.validate(values: r0_Ohm.span)
+      try CellChemistry.validate(values: r1_Ohm.span)
+      try CellChemistry.validate(values: r2_Ohm.span)
+      try CellChemistry.validate(values: tau1_s.span)
+      try CellChemistry.validate(values: tau2_s.span)
     } catch {
       throw .invalidTable(error)
     }
     for i in 0..<5 where !(tau1_s[i] > 0 && tau2_s[i] > 0) { throw .invalidTable(nil) }
     self.capacity_Ah = capacity_Ah
     self.limits = limits
+    self.ocv_V = ocv_V
+    self.rcSOC = rcSOC
+    self.r0_Ohm = r0_Ohm
+    self.r1_Ohm = r1_Ohm
+    self.r2_Ohm = r2_Ohm
+    self.tau1_s = tau1_s
+    self.tau2_s = tau2_s
   }
+
+  private static func validate(axis: Span<Float>) throws(LookupTableError) {
+    guard axis.count >= 2 else { throw .tooFewBreakpoints }
+    for i in 0..<axis.count {
+      guard axis[i].isFinite else { throw .breakpointNotFinite(index: i) }
+      if i > 0 && !(axis[i] > axis[i - 1]) { throw .breakpointsNotIncreasing(index: i) }
+    }
+  }
+
+  private static func validate(values: Span<Float>) throws(LookupTableError) {
+    for i in 0..<values.count where !values[i].isFinite { throw .valueNotFinite(index: i) }
+  }
+
+  /// SOC of OCV point `index`.
+  @inline(__always)
+  static func gridSOC(_ index: Int) -> Float { Float(index) / 100 }
+
+  /// Linear interpolation between breakpoints `xs` (strictly rising), ends held; NaN gives NaN.
+  /// The arithmetic is `LookupTable1D.lookup`'s.
+  static func interpolate(_ xs: Span<Float>, _ ys: Span<Float>, _ x: Float) -> Float {
+    let n = xs.count
+    if x <= xs[0] { return ys[0] }
+    if x >= xs[n - 1] { return ys[n - 1] }
+    guard !x.isNaN else { return x }
+    var lo = 0
+    var hi = n - 1
+    while hi - lo > 1 {
+      let mid = (lo + hi) / 2
+      if x < xs[mid] { hi = mid } else { lo = mid }
+    }
+    let t = (x - xs[lo]) / (xs[lo + 1] - xs[lo])
+    return ys[lo] + t * (ys[lo + 1] - ys[lo])
+  }
+
+  // The readers are `mutating` only so that they are called on the chemistry in place: a
+  // non-mutating method on a struct field copied the whole struct per call on the M4F.
 
   /// OCV at `soc` (0…1, clamped at the table ends).
   public mutating func openCircuitVoltage_V(soc: Float) -> Float {
-    ocv.lookup(soc)
+    let table = ocv_V.span
+    if soc <= 0 { return table[0] }
+    if soc >= 1 { return table[100] }
+    guard !soc.isNaN else { return soc }
+    // The 1 % grid segment holding `soc` (the product may round across a grid point).
+    var lo = min(Int(soc * 100), 99)
+    if soc < CellChemistry.gridSOC(lo) { lo -= 1 }
+    if lo < 99 && soc >= CellChemistry.gridSOC(lo + 1) { lo += 1 }
+    let x0 = CellChemistry.gridSOC(lo)
+    let t = (soc - x0) / (CellChemistry.gridSOC(lo + 1) - x0)
+    return table[lo] + t * (table[lo + 1] - table[lo])
   }
 
   /// dOCV/dSOC in V per unit SOC: the slope of the 1 % table segment that holds `soc`.
   public mutating func ocvSlope_V(soc: Float) -> Float {
     let clamped = min(max(soc, 0), 0.999_9)
     let lower = Float(Int(clamped * 100)) / 100
-    return (ocv.lookup(lower + 0.01) - ocv.lookup(lower)) * 100
+    return (openCircuitVoltage_V(soc: lower + 0.01) - openCircuitVoltage_V(soc: lower)) * 100
   }
 
   /// The SOC whose OCV is `voltage_V` (inverse table, clamped to 0…1).
   public mutating func stateOfCharge(openCircuitVoltage_V voltage_V: Float) -> Float {
-    inverseOCV.lookup(voltage_V)
+    let table = ocv_V.span
+    if voltage_V <= table[0] { return 0 }
+    if voltage_V >= table[100] { return 1 }
+    guard !voltage_V.isNaN else { return voltage_V }
+    var lo = 0
+    var hi = 100
+    while hi - lo > 1 {
+      let mid = (lo + hi) / 2
+      if voltage_V < table[mid] { hi = mid } else { lo = mid }
+    }
+    let t = (voltage_V - table[lo]) / (table[lo + 1] - table[lo])
+    let y0 = CellChemistry.gridSOC(lo)
+    return y0 + t * (CellChemistry.gridSOC(lo + 1) - y0)
   }
 
   /// 2RC parameters at `soc`.
   public mutating func modelParameters(soc: Float) -> CellModelParameters {
-    CellModelParameters(
-      r0_Ohm: r0.lookup(soc), r1_Ohm: r1.lookup(soc), r2_Ohm: r2.lookup(soc),
-      tau1_s: tau1.lookup(soc), tau2_s: tau2.lookup(soc))
+    let xs = rcSOC.span
+    return CellModelParameters(
+      r0_Ohm: CellChemistry.interpolate(xs, r0_Ohm.span, soc),
+      r1_Ohm: CellChemistry.interpolate(xs, r1_Ohm.span, soc),
+      r2_Ohm: CellChemistry.interpolate(xs, r2_Ohm.span, soc),
+      tau1_s: CellChemistry.interpolate(xs, tau1_s.span, soc),
+      tau2_s: CellChemistry.interpolate(xs, tau2_s.span, soc))
   }
 }
 

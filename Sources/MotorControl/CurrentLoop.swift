@@ -2,10 +2,13 @@ import ControlMath
 import Platform
 
 /// Constants of the current loop, derived once from the calibration and the start-up offsets.
+///
+/// The step reads some of them in a pre-multiplied form (see "Step constants" below), kept in
+/// step by the observers: assign the source fields, never the products.
 public struct CurrentLoopParameters: Sendable {
-  public var current_A_per_count: Float
-  public var currentOffsetA_counts: Float
-  public var currentOffsetB_counts: Float
+  public var current_A_per_count: Float { didSet { deriveStepConstants() } }
+  public var currentOffsetA_counts: Float { didSet { deriveStepConstants() } }
+  public var currentOffsetB_counts: Float { didSet { deriveStepConstants() } }
   public var dcLink_V_per_count: Float
   public var polePairs: UInt16
   public var inversePolePairs: Float
@@ -15,9 +18,9 @@ public struct CurrentLoopParameters: Sendable {
   public var inductanceD_H: Float
   public var inductanceQ_H: Float
   public var fluxLinkage_Wb: Float
-  public var period_s: Float
+  public var period_s: Float { didSet { deriveStepConstants() } }
   /// Voltage latency compensation, seconds (periods × period).
-  public var latency_s: Float
+  public var latency_s: Float { didSet { deriveStepConstants() } }
   /// Type-2 PLL: proportional gain 2ζωn (1/s) and integral gain ωn² (1/s²).
   public var pllProportional_1_s: Float
   public var pllIntegral_1_s2: Float
@@ -36,14 +39,31 @@ public struct CurrentLoopParameters: Sendable {
   /// winding's L/R pole), bandwidth = `currentLoopBandwidth_per_period` / period.
   public var proportionalD_V_A: Float
   public var proportionalQ_V_A: Float
-  public var integralD_V_As: Float
-  public var integralQ_V_As: Float
+  public var integralD_V_As: Float { didSet { deriveStepConstants() } }
+  public var integralQ_V_As: Float { didSet { deriveStepConstants() } }
   /// Back-calculation gains per axis: `antiWindupGain` × ki/kp = R/L, a tracking time equal to
   /// the integral time. A faster tracking (kb·T near 1) would, on a step large enough to
   /// saturate the proportional part alone, drive the integrator to −kp·e and stall the current
   /// below its reference once the error shrinks.
-  public var antiWindupD_1_s: Float
-  public var antiWindupQ_1_s: Float
+  public var antiWindupD_1_s: Float { didSet { deriveStepConstants() } }
+  public var antiWindupQ_1_s: Float { didSet { deriveStepConstants() } }
+
+  // Step constants: products of the fields above, formed once here rather than every period.
+  /// Phase A current straight from its counts, ia = counts · gain − offset · gain: one
+  /// multiply-add instead of a subtract and a multiply.
+  public private(set) var currentOffsetA_A: Float = 0
+  /// β = (ia + 2·ib)/√3 from the integer counts sum a + 2·b: gain/√3 and the offset likewise.
+  public private(set) var currentBeta_A_per_count: Float = 0
+  public private(set) var currentOffsetBeta_A: Float = 0
+  /// ki·T and kb·T per axis: the PI integrator's increments per unit of error and of clamp.
+  public private(set) var integralStepD_V_A: Float = 0
+  public private(set) var integralStepQ_V_A: Float = 0
+  public private(set) var antiWindupStepD: Float = 0
+  public private(set) var antiWindupStepQ: Float = 0
+  /// Half the latency: the latency advance works with tan(Δ/2), Δ = ω · latency.
+  public private(set) var halfLatency_s: Float = 0
+  /// (latency/2)³/3: t = tan(Δ/2) ≈ Δ/2 + (Δ/2)³/3 = ω·(latency/2 + ω²·(latency/2)³/3).
+  public private(set) var halfLatencyCubedThird_s3: Float = 0
 
   public init(
     calibration: InverterCalibration, offsets: CurrentSensorOffsets, angleOffset_counts: UInt16
@@ -81,11 +101,28 @@ public struct CurrentLoopParameters: Sendable {
     integralQ_V_As = bandwidth_rad_s * motor.statorResistance_ohm
     antiWindupD_1_s = tuning.antiWindupGain * motor.statorResistance_ohm / motor.inductanceD_H
     antiWindupQ_1_s = tuning.antiWindupGain * motor.statorResistance_ohm / motor.inductanceQ_H
+    deriveStepConstants()
+  }
+
+  private mutating func deriveStepConstants() {
+    currentOffsetA_A = currentOffsetA_counts * current_A_per_count
+    currentBeta_A_per_count = current_A_per_count * FrameTransform.inverseSqrt3
+    currentOffsetBeta_A =
+      (currentOffsetA_counts + 2 * currentOffsetB_counts) * currentBeta_A_per_count
+    integralStepD_V_A = integralD_V_As * period_s
+    integralStepQ_V_A = integralQ_V_As * period_s
+    antiWindupStepD = antiWindupD_1_s * period_s
+    antiWindupStepQ = antiWindupQ_1_s * period_s
+    halfLatency_s = 0.5 * latency_s
+    halfLatencyCubedThird_s3 = halfLatency_s * halfLatency_s * halfLatency_s / 3
   }
 }
 
 /// What the current loop carries from one period to the next.
 public struct CurrentLoopState: Sendable {
+  /// The d and q controllers, built from the parameters' gains. The step uses only their
+  /// integrators and applies the gains from `CurrentLoopParameters` (ki·T and kb·T formed once
+  /// there), with the same equations as `PIController.step(error:)`.
   public var dAxis: PIController
   public var qAxis: PIController
   /// PLL estimate of the next sample's electrical angle, 32-bit fixed point (2^32 = one turn,
@@ -204,13 +241,15 @@ public struct CurrentLoop: Sendable {
     parameters p: CurrentLoopParameters, state s: inout CurrentLoopState,
     inputs: CurrentLoopInputs
   ) -> CurrentLoopOutputs {
-    // Measurements. Phase C is implied by a + b + c = 0 (star point not connected).
-    let ia =
-      (Float(Int(inputs.sample.phaseCurrentCounts[0])) - p.currentOffsetA_counts)
-      * p.current_A_per_count
-    let ib =
-      (Float(Int(inputs.sample.phaseCurrentCounts[1])) - p.currentOffsetB_counts)
-      * p.current_A_per_count
+    // Measurements, straight into the stator frame. Phase C is implied by a + b + c = 0 (star
+    // point not connected), so α = ia and β = (ia + 2·ib)/√3; the sum a + 2·b is formed on the
+    // integer counts (exact), offsets and gains are folded at init: one fused multiply-add each.
+    let countsA = Int(inputs.sample.phaseCurrentCounts[0])
+    let countsB = Int(inputs.sample.phaseCurrentCounts[1])
+    let stator = AlphaBeta(
+      alpha: (-p.currentOffsetA_A).addingProduct(Float(countsA), p.current_A_per_count),
+      beta: (-p.currentOffsetBeta_A).addingProduct(
+        Float(countsA &+ 2 &* countsB), p.currentBeta_A_per_count))
     let dcLink_V = Float(Int(inputs.sample.dcLinkVoltageCounts)) * p.dcLink_V_per_count
 
     let electrical = ResolverAngle.electricalCounts(
@@ -228,9 +267,9 @@ public struct CurrentLoop: Sendable {
     s.pllAngle = s.pllAngle &+ UInt32(bitPattern: roundToInt32(advance) &<< 10)
     let omega = s.speedFilter.step(s.pllSpeed_rad_s)
 
-    let rotor = sinCos(theta)
-    let current = FrameTransform.park(
-      FrameTransform.clarke(a: ia, b: ib), sin: rotor.sin, cos: rotor.cos)
+    // The table form: the angle is already an integer count, so no range reduction.
+    let rotor = sinCos(counts: electrical)
+    let current = FrameTransform.park(stator, sin: rotor.sin, cos: rotor.cos)
 
     // The amplitude, not the three phases one by one: it bounds every phase current and costs
     // two multiplies instead of three magnitudes and two maxima. Squared: no square root here.
@@ -244,46 +283,54 @@ public struct CurrentLoop: Sendable {
     let feedForwardD = -omega * p.inductanceQ_H * reference.q
     let feedForwardQ = omega * (p.inductanceD_H * reference.d + p.fluxLinkage_Wb)
 
-    // d-axis priority: d may use the whole circle, q gets what remains. The PI limits are moved
-    // by the feed-forward so that the anti-windup acts on the limit of the total voltage. The
-    // controllers are stepped as local copies: only their integrators are state.
+    // d-axis priority: d may use the whole circle, q gets what remains. Each PI controller
+    // (back-calculation anti-windup, as ControlMath's `PIController`) limits its output plus
+    // the feed-forward to the symmetric limit, so the anti-windup acts on the limit of the
+    // total voltage; only the integrators are state, the gains are the parameters' step
+    // constants (ki·T, kb·T).
     let voltageLimit = dcLink_V * p.voltageLimit_per_V
-    var dAxis = s.dAxis
-    dAxis.outputMin = -voltageLimit - feedForwardD
-    dAxis.outputMax = voltageLimit - feedForwardD
-    let vd = dAxis.step(error: reference.d - current.d) + feedForwardD
+    let errorD = reference.d - current.d
+    let unlimitedD = p.proportionalD_V_A * errorD + s.dAxis.integrator + feedForwardD
+    let vd = clamp(unlimitedD, lower: -voltageLimit, upper: voltageLimit)
+    let integratorD =
+      s.dAxis.integrator + p.integralStepD_V_A * errorD + p.antiWindupStepD * (vd - unlimitedD)
     // |vd| ≤ limit up to one rounding: the magnitude keeps a −0.0 ulp from becoming NaN.
     let qLimit = (voltageLimit * voltageLimit - vd * vd).magnitude.squareRoot()
-    var qAxis = s.qAxis
-    qAxis.outputMin = -qLimit - feedForwardQ
-    qAxis.outputMax = qLimit - feedForwardQ
-    let vq = qAxis.step(error: reference.q - current.q) + feedForwardQ
+    let errorQ = reference.q - current.q
+    let unlimitedQ = p.proportionalQ_V_A * errorQ + s.qAxis.integrator + feedForwardQ
+    // The q clamp without compares, (|v + L| − |v − L|)/2: five FPU instructions against nine
+    // for two compare-and-selects (the M4F has no float min/max). Within the limits it returns v
+    // and beyond them ±L up to the rounding of |v| ± L (about 1e-7 relative). The d clamp stays
+    // exact: at vd = ±limit the q share √(limit² − vd²) must come out 0, and a 1e-7 error in vd
+    // would open it by 0.3 ‰ of the limit.
+    let vq = 0.5 * ((unlimitedQ + qLimit).magnitude - (unlimitedQ - qLimit).magnitude)
+    let integratorQ =
+      s.qAxis.integrator + p.integralStepQ_V_A * errorQ + p.antiWindupStepQ * (vq - unlimitedQ)
     // Disabled or tripped: integrators restart from zero when modulation resumes. A multiply
-    // by 0 or 1 rather than a conditional store keeps the step free of branches.
-    let keep: Float = modulating ? 1 : 0
-    s.dAxis.integrator = dAxis.integrator * keep
-    s.qAxis.integrator = qAxis.integrator * keep
+    // by 0 or 1 rather than a conditional store keeps the step free of branches (the 0 or 1 is
+    // converted from the integer flag: one instruction fewer than selecting a float constant).
+    let keep = Float(Int(modulating ? 1 : 0))
+    s.dAxis.integrator = integratorD * keep
+    s.qAxis.integrator = integratorQ * keep
 
     // The voltage acts on average 1.5 periods after the sample (one period of computation, half
     // a period of zero-order hold): turn it forward by Δ = ω·latency before the inverse Park.
     // Rotation by 2·atan(t) with t = tan(Δ/2) ≈ Δ/2 + Δ³/24 (angle error Δ⁵/120: 7e-5 rad at
     // 12 000 rpm, Δ = 0.38 rad) written as ((1 − t²), 2t) / (1 + t²): unit length for every t,
-    // so no speed, however implausible, can push the voltage out of the circle, and the
-    // 1/(1 + t²) shares the one division with 1/Vdc. The 1 mV bias keeps that finite on a
-    // discharged link (the voltage limit is then 0 and the duties 0.5); at 250 V it changes the
-    // duties by 4e-6 relative.
-    let delta = omega * p.latency_s
-    let t = delta * (0.5 + (1 / 24) * delta * delta)
+    // so no speed, however implausible, can push the voltage out of the circle. The rotation
+    // also carries the SVM's 1.5/Vdc (see `spaceVectorDuties(threeHalvesPerUnit:)`), so the
+    // 1/(1 + t²) shares the one division with it. The 1 mV added to Vdc·(1 + t²) keeps that
+    // finite on a discharged link (the voltage limit is then 0 and the duties 0.5); at 250 V it
+    // changes the duties by 4e-6 relative at most.
+    let t = omega * (p.halfLatency_s + omega * omega * p.halfLatencyCubedThird_s3)
     let t2 = t * t
-    let inverseLinkRotation = 1 / ((dcLink_V + 0.001) * (1 + t2))
-    let advanceCos = 1 - t2
-    let advanceSin = t + t
-    let vdAdvanced = advanceCos * vd - advanceSin * vq
-    let vqAdvanced = advanceSin * vd + advanceCos * vq
-    let voltage = FrameTransform.inversePark(
-      DirectQuadrature(d: vdAdvanced, q: vqAdvanced), sin: rotor.sin, cos: rotor.cos)
-    let duties = FrameTransform.spaceVectorDuties(
-      voltage, inverseDCLink_1_V: inverseLinkRotation)
+    let inverseLinkRotation = 1.5 / (0.001 + dcLink_V * (1 + t2))
+    let advanceCos = (1 - t2) * inverseLinkRotation
+    let advanceSin = (t + t) * inverseLinkRotation
+    let advanced = DirectQuadrature(
+      d: advanceCos * vd - advanceSin * vq, q: advanceSin * vd + advanceCos * vq)
+    let voltage = FrameTransform.inversePark(advanced, sin: rotor.sin, cos: rotor.cos)
+    let duties = FrameTransform.spaceVectorDuties(threeHalvesPerUnit: voltage)
 
     return CurrentLoopOutputs(
       command: PowerStageCommand(

@@ -1,3 +1,5 @@
+import ControlMath
+
 /// Stator-frame (αβ) quantity, amplitude-invariant: |αβ| equals the phase peak.
 public struct AlphaBeta: Equatable, Sendable {
   public var alpha: Float
@@ -70,16 +72,32 @@ public enum FrameTransform {
   /// a linear range up to |v| = Vdc/√3 (15 % more than sine PWM). For |v| ≤ Vdc/√3 the duties
   /// lie in [0, 1] without clamping (the span max − min of the phase voltages is at most √3·|v|);
   /// the current loop keeps the voltage inside that circle, so no clamp is spent here.
+  ///
+  /// The centring ignores any voltage common to the three phases, so the phases are taken
+  /// shifted by α/2: x = 1.5·α for phase a and ±r, r = (√3/2)·β, for phases b and c (see
+  /// `spaceVectorDuties(threeHalvesPerUnit:)`).
   @inlinable @inline(__always)
   public static func spaceVectorDuties(_ v: AlphaBeta, inverseDCLink_1_V: Float) -> PhaseDuties {
-    let phase = inverseClarke(v)
-    // With a + b + c = 0, max + min = −median: one median of three (three compares) instead of
-    // a max and a min of three (four).
-    let median = max(min(phase.a, phase.b), min(max(phase.a, phase.b), phase.c))
-    let offset = -0.5 * median
-    return PhaseDuties(
-      a: 0.5 + (phase.a - offset) * inverseDCLink_1_V,
-      b: 0.5 + (phase.b - offset) * inverseDCLink_1_V,
-      c: 0.5 + (phase.c - offset) * inverseDCLink_1_V)
+    let scale = 1.5 * inverseDCLink_1_V
+    return spaceVectorDuties(
+      threeHalvesPerUnit: AlphaBeta(alpha: v.alpha * scale, beta: v.beta * scale))
+  }
+
+  /// `spaceVectorDuties(_:inverseDCLink_1_V:)` of 1.5 × the voltage divided by the link voltage,
+  /// for a caller that folds that factor into a scaling of its own.
+  ///
+  /// Phase a shifted by α/2 is x = 1.5·α, phases b and c are ±r, r = (√3/2)·β. The median of
+  /// (x, r, −r) is x limited to ±|r|: one clamp instead of a median of three, written
+  /// (|x + |r|| − |x − |r||)/2 without a compare (the M4F has no float min/max, and each
+  /// compare-and-select costs four instructions); its rounding is that of |x| + |r| ≤ 2, below
+  /// 3e-7. Each duty is its shifted phase plus the common 0.5 + (median − x)/2.
+  @inlinable @inline(__always)
+  public static func spaceVectorDuties(threeHalvesPerUnit v: AlphaBeta) -> PhaseDuties {
+    let x = v.alpha
+    let r = inverseSqrt3 * v.beta
+    let limit = r.magnitude
+    let twiceMedian = (x + limit).magnitude - (x - limit).magnitude
+    let common = 0.5 + 0.25 * twiceMedian - 0.5 * x
+    return PhaseDuties(a: common + x, b: common + r, c: common - r)
   }
 }

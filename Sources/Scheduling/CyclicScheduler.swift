@@ -43,6 +43,16 @@ public struct CyclicScheduler {
 
   /// - Parameter supervisionTicks: the watchdog feeding cycle; every task period must divide it.
   public init<Tasks: TaskSet>(tasks: Tasks, supervisionTicks: UInt32) throws(ConfigurationError) {
+    var copy = tasks
+    try self.init(tasks: &copy, supervisionTicks: supervisionTicks)
+  }
+
+  /// The same, reading the task set in place: for an ECU kept in static storage, passing it
+  /// by value copied the whole ECU (2.8 KB for the battery ECU) into the caller's frame on the
+  /// MCU. The task set is not modified.
+  public init<Tasks: TaskSet>(tasks: inout Tasks, supervisionTicks: UInt32)
+    throws(ConfigurationError)
+  {
     guard tasks.taskCount <= CyclicScheduler.maxTasks else {
       throw .tooManyTasks(count: tasks.taskCount)
     }

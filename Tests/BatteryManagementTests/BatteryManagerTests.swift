@@ -132,6 +132,34 @@ struct BatteryManagerTests {
   }
 }
 
+@Suite("Battery manager reset in place")
+struct BatteryManagerResetTests {
+  @Test("reset(pack:restored:) after a fault gives the same behaviour as a new manager")
+  func resetMatchesInit() throws {
+    var used = try ManagerRig()
+    used.request = .close
+    used.run(ms: 2_000)
+    used.scan.cellVoltage_mV[3] = 4_260
+    used.run(ms: 1_000)
+    #expect(used.manager.protection.status.faultPresent)
+    var restarted = try ManagerRig()
+    var manager = used.manager
+    try manager.reset(pack: try PackDescription.reference(), restored: nil)
+    restarted.manager = manager
+    var fresh = try ManagerRig()
+    for rig in [0, 1] {
+      var r = rig == 0 ? fresh : restarted
+      r.request = .close
+      r.run(ms: 3_000)
+      if rig == 0 { fresh = r } else { restarted = r }
+    }
+    #expect(restarted.manager.persistentData == fresh.manager.persistentData)
+    #expect(restarted.manager.contactors.state == .closed)
+    #expect(restarted.lastLimits == fresh.lastLimits)
+    #expect(restarted.manager.lastEstimate == fresh.manager.lastEstimate)
+  }
+}
+
 @Suite("Memory footprint")
 struct FootprintTests {
   @Test("the whole battery manager state fits in 4 KB of RAM")

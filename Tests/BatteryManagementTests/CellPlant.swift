@@ -61,16 +61,16 @@ struct CellPlant {
 
   init(chemistry: CellChemistry, soc: Double, capacity_Ah: Double) {
     for i in 0..<101 {
-      ocvSOC.append(Double(chemistry.ocv.breakpoints[i]))
-      ocvV.append(Double(chemistry.ocv.values[i]))
+      ocvSOC.append(Double(Float(i) / 100))
+      ocvV.append(Double(chemistry.ocv_V[i]))
     }
     for i in 0..<5 {
-      rcSOC.append(Double(chemistry.r0.breakpoints[i]))
-      r0.append(Double(chemistry.r0.values[i]))
-      r1.append(Double(chemistry.r1.values[i]))
-      r2.append(Double(chemistry.r2.values[i]))
-      tau1.append(Double(chemistry.tau1.values[i]))
-      tau2.append(Double(chemistry.tau2.values[i]))
+      rcSOC.append(Double(chemistry.rcSOC[i]))
+      r0.append(Double(chemistry.r0_Ohm[i]))
+      r1.append(Double(chemistry.r1_Ohm[i]))
+      r2.append(Double(chemistry.r2_Ohm[i]))
+      tau1.append(Double(chemistry.tau1_s[i]))
+      tau2.append(Double(chemistry.tau2_s[i]))
     }
     self.capacity_Ah = capacity_Ah
     self.soc = soc

@@ -171,3 +171,44 @@ private func differsByWholeTurns(_ angle: Float, _ wrapped: Float, tolerance: Do
     #expect(abs(Double(result) - expected) <= Double(result.ulp) * 1.5)
   }
 }
+
+/// Largest |error| of `sinCos(counts:)` over all 65536 angles against the Double reference.
+private func maxCountsSinCosError() -> (sin: Double, cos: Double) {
+  var worstSin = 0.0
+  var worstCos = 0.0
+  for counts in 0...Int(UInt16.max) {
+    let angle = Double(counts) * 2 * Double.pi / 65536
+    let result = sinCos(counts: UInt16(counts))
+    worstSin = max(worstSin, abs(Double(result.sin) - Reference.sine(angle)))
+    worstCos = max(worstCos, abs(Double(result.cos) - Reference.cosine(angle)))
+  }
+  return (worstSin, worstCos)
+}
+
+@Test func sinCosOfCountsErrorIsWithin2e5OverEveryCountOfOneTurn() {
+  let error = maxCountsSinCosError()
+  #expect(error.sin <= 2e-5)
+  #expect(error.cos <= 2e-5)
+  // The second-order expansion's bound is d³/6 + d⁴/24 ≈ 2.5e-6 at the table's step; more
+  // means a wrong table entry or expansion even if the requirement above still holds.
+  #expect(error.sin <= 3e-6)
+  #expect(error.cos <= 3e-6)
+}
+
+@Test func sinCosOfCountsIsExactAtTheQuarterTurns() {
+  #expect(sinCos(counts: 0) == SinCos(sin: 0, cos: 1))
+  #expect(sinCos(counts: 16384) == SinCos(sin: 1, cos: 0))
+  #expect(sinCos(counts: 49152) == SinCos(sin: -1, cos: 0))
+  #expect(sinCos(counts: 32768) == SinCos(sin: 0, cos: -1))
+}
+
+@Test func sinCosOfCountsAgreesWithSinCosOfRadiansWithin2e5() {
+  var rng = SplitMix64(seed: 7)
+  for _ in 0..<10_000 {
+    let counts = UInt16(truncatingIfNeeded: rng.next())
+    let byCounts = sinCos(counts: counts)
+    let byRadians = sinCos(Float(Double(counts) * 2 * Double.pi / 65536))
+    #expect(abs(byCounts.sin - byRadians.sin) <= 2e-5)
+    #expect(abs(byCounts.cos - byRadians.cos) <= 2e-5)
+  }
+}

@@ -1,4 +1,5 @@
 import MotorControl
+import Platform
 import Testing
 
 @Test func brandAUsesTheReferenceMotorAndBoard() {
@@ -44,4 +45,27 @@ import Testing
   #expect(abs(p.proportionalQ_V_A - 6000 * 0.45e-3) <= 1e-4)
   #expect(abs(p.integralD_V_As / p.proportionalD_V_A - 0.010 / 0.20e-3) <= 1e-2)
   #expect(abs(p.latency_s - 75e-6) <= 1e-9)
+}
+
+/// The step reads the offsets and gains pre-multiplied; assigning the source fields after
+/// construction (as the offset calibration does) must reach the step.
+@Test func currentOffsetsAssignedAfterInitReachTheStepWithin1mA() {
+  var parameters = CurrentLoopParameters(
+    calibration: .brandA, offsets: CurrentSensorOffsets(phaseA_counts: 2048, phaseB_counts: 2048),
+    angleOffset_counts: 0)
+  parameters.currentOffsetA_counts = 2100
+  parameters.currentOffsetB_counts = 1990.5
+  var loop = CurrentLoop(parameters: parameters)
+  // Samples exactly at the new offsets: zero current at every angle.
+  for angle: UInt16 in [0, 12_345, 40_000] {
+    let out = loop.step(
+      CurrentLoopInputs(
+        sample: InverterSample(
+          phaseCurrentCounts: [2100, 1990], dcLinkVoltageCounts: 1750, rotorAngleCounts: angle,
+          inverterTemperatureCounts: 650, motorTemperatureCounts: 650),
+        reference: DirectQuadrature(d: 0, q: 0), enable: false, safeMode: .off))
+    // Phase B sits half a count (0.125 A) below its offset: |i| = 0.125 · 2/√3.
+    let expected = 0.125 * 2 / 3.0.squareRoot()
+    #expect(abs(Double(out.currentAmplitude_A) - expected) <= 1e-3)
+  }
 }

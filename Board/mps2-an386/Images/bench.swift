@@ -1,3 +1,4 @@
+import BatteryManagement
 import Board
 import CoSimulation
 import ControlMath
@@ -43,9 +44,9 @@ struct BenchImage {
     sink = controller.step(error: input(i, range: 2))
   }
 
-  /// One complete current-loop step (ADC counts to compare values) on a sample that varies
-  /// with the index; includes building the sample and storing one duty.
-  @inline(never) static func currentLoopKernel(_ i: UInt32) {
+  /// The current-loop step's input for call `i`: a sample that varies with the index.
+  @inline(__always)
+  static func currentLoopInputs(_ i: UInt32) -> CurrentLoopInputs {
     let sample = InverterSample(
       phaseCurrentCounts: [
         UInt16(truncatingIfNeeded: 1900 &+ (i & 0xFF)),
@@ -53,11 +54,23 @@ struct BenchImage {
       ],
       dcLinkVoltageCounts: 1750, rotorAngleCounts: UInt16(truncatingIfNeeded: i &* 97),
       inverterTemperatureCounts: 700, motorTemperatureCounts: 700)
-    let out = currentLoop.step(
-      CurrentLoopInputs(
-        sample: sample, reference: DirectQuadrature(d: -20, q: 100), enable: true,
-        safeMode: .off))
+    return CurrentLoopInputs(
+      sample: sample, reference: DirectQuadrature(d: -20, q: 100), enable: true, safeMode: .off)
+  }
+
+  nonisolated(unsafe) static var currentLoopInputsSink = currentLoopInputs(0)
+
+  /// One complete current-loop step (ADC counts to compare values), stored into `sink`.
+  @inline(never) static func currentLoopKernel(_ i: UInt32) {
+    let out = currentLoop.step(currentLoopInputs(i))
     sink = out.command.duties[0]
+  }
+
+  /// `currentLoopKernel` without the step: builds the same inputs, reaches the same global and
+  /// stores one word into `sink`, so that the difference is the step's own instructions.
+  @inline(never) static func currentLoopBaseline(_ i: UInt32) {
+    currentLoopInputsSink = currentLoopInputs(i)
+    sink = currentLoop.state.pllSpeed_rad_s
   }
 
   nonisolated(unsafe) static var sampleFrame = FrameBuffer()
@@ -203,7 +216,8 @@ struct BenchImage {
     Benchmark.report("atan2", kernelTicks: Benchmark.ticks(atan2Kernel), baselineTicks: base)
     Benchmark.report("pi_step", kernelTicks: Benchmark.ticks(piStepKernel), baselineTicks: base)
     Benchmark.report(
-      "foc_current_step", kernelTicks: Benchmark.ticks(currentLoopKernel), baselineTicks: base)
+      "foc_current_step", kernelTicks: Benchmark.ticks(currentLoopKernel),
+      baselineTicks: Benchmark.ticks(currentLoopBaseline))
     Benchmark.report(
       "crc32_46_bytes", kernelTicks: Benchmark.ticks(crc32Kernel), baselineTicks: base)
     InverterSampleMessage(
@@ -225,6 +239,7 @@ struct BenchImage {
     Benchmark.report(
       "inverter_control_period", kernelTicks: Benchmark.ticks(inverterControlPeriodKernel),
       baselineTicks: base)
+    reportBatteryKernels(baselineTicks: base)
     Benchmark.report(
       "uds_tester_present_roundtrip", kernelTicks: Benchmark.ticks(udsTesterPresentKernel),
       baselineTicks: base)
@@ -233,5 +248,67 @@ struct BenchImage {
     Benchmark.report(
       "xtea_security_key", kernelTicks: Benchmark.ticks(xteaKeyKernel), baselineTicks: base)
     Board.exit(.success)
+  }
+}
+
+// MARK: Battery management kernels
+
+extension BenchImage {
+  /// The manager on the reference pack, started in place in the board's ECU storage (as the
+  /// BMS image does), contactors closed, 96 cells around 3.7 V with a spread that keeps the
+  /// balancer deciding.
+  nonisolated(unsafe) static var bmsManager: UnsafeMutablePointer<BatteryManager>? = nil
+  nonisolated(unsafe) static var bmsScan = CellScan()
+
+  static func bmsSample(_ i: UInt32) -> PackSample {
+    PackSample(
+      current_mA: Int32(truncatingIfNeeded: 20_000 &+ (i & 0x3FF)), packVoltage_dV: 3_552,
+      linkVoltage_dV: 3_550,
+      feedback: ContactorSet(negativeMain: true, positiveMain: true, precharge: false))
+  }
+
+  /// One 10 ms pass of `BatteryManager.stepScan`: plausibility of 96 cells and 32 sensors,
+  /// the protection rows, the SOH resistance step, the balancing decision, the contactor step.
+  @inline(never) static func bmsCellScanKernel(_ i: UInt32) {
+    guard let manager = bmsManager else { return }
+    bmsScan.cellVoltage_mV[Int(i % 96)] = UInt16(truncatingIfNeeded: 3_690 &+ (i & 0xF))
+    let out = manager.pointee.stepScan(bmsScan, bmsSample(i), request: .close)
+    sink = Float(Int(out.balancing[0] & 0xFF))
+  }
+
+  /// One 1 ms `stepCurrent` (charge integration, over-current rows).
+  @inline(never) static func bmsCurrentKernel(_ i: UInt32) {
+    guard let manager = bmsManager else { return }
+    sink = manager.pointee.stepCurrent(bmsSample(i)).positiveMain ? 1 : 0
+  }
+
+  /// One full estimation update for the whole pack (`stepEstimation`: three 3-state EKFs on
+  /// the min, mean and max cell, SOH feedback, power limits), preceded by one `stepCurrent` so
+  /// that the prediction runs; subtract `bms_current_step` for the update alone.
+  @inline(never) static func bmsEstimationKernel(_ i: UInt32) {
+    guard let manager = bmsManager else { return }
+    _ = manager.pointee.stepCurrent(bmsSample(i))
+    sink = manager.pointee.stepEstimation().limits.dischargeCurrent_A
+  }
+
+  static func reportBatteryKernels(baselineTicks base: UInt32) {
+    let manager = Board.ecuStorage(for: BatteryManager.self)
+    guard let pack = try? PackDescription.reference(),
+      (try? manager.pointee.reset(pack: pack, restored: nil)) != nil
+    else { return }
+    bmsManager = manager
+    for cell in 0..<BatteryCapacity.maxCells {
+      bmsScan.cellVoltage_mV[cell] = UInt16(truncatingIfNeeded: 3_690 + (cell % 7) * 8)
+    }
+    for sensor in 0..<BatteryCapacity.maxTemperatureSensors { bmsScan.temperature_dC[sensor] = 250 }
+    // Close the contactors (precharge, mains) before measuring.
+    for i in 0..<100 { bmsCellScanKernel(UInt32(i)) }
+    Benchmark.report(
+      "bms_cell_scan", kernelTicks: Benchmark.ticks(bmsCellScanKernel), baselineTicks: base)
+    Benchmark.report(
+      "bms_current_step", kernelTicks: Benchmark.ticks(bmsCurrentKernel), baselineTicks: base)
+    Benchmark.report(
+      "bms_estimation_step", kernelTicks: Benchmark.ticks(bmsEstimationKernel),
+      baselineTicks: base)
   }
 }

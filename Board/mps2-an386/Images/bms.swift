@@ -1,12 +1,24 @@
 import BatteryApp
+import BatteryManagement
 import Board
 import CoSimulation
 import ControlMath
 import Platform
 import Scheduling
 
+/// The battery-module manager ECU on the co-simulation port (HIL rig).
+typealias HILBatteryECU = BatteryECU<
+  CoSimulationCellMonitor, CoSimulationPackSensors, CoSimulationContactors,
+  CoSimulationCANController, RetainedRAMStore
+>
+/// The same ECU on an unconnected bench (standalone `ticks=N` runs).
+typealias BenchBatteryECU = BatteryECU<
+  BenchCellMonitor, BenchPackSensors, BenchContactors, UnconnectedCANController, RetainedRAMStore
+>
+
 /// The battery-module manager ECU image: in the HIL rig with `cosim=PATH`, standalone
-/// otherwise.
+/// otherwise. The ECU is started in the board's static ECU storage and stepped there in place;
+/// the persistent record is loaded from the retained-RAM store when it starts.
 @main
 struct BatteryImage {
   static func main() {
@@ -20,21 +32,56 @@ struct BatteryImage {
     var link: [160 of UInt8] = .init(repeating: 0)
     let scheduler: CyclicScheduler
     if arguments.copyValue("cosim", into: &link) {
-      var ecu = BatteryECU(
-        monitor: CoSimulationCellMonitor(), pack: CoSimulationPackSensors(),
-        relays: CoSimulationContactors(), bus: CoSimulationCANController())
+      let ecu = Board.ecuStorage(for: HILBatteryECU.self)
+      construct(ecu) { ecu, description throws(LookupTableError) in
+        try ecu.start(
+          monitor: CoSimulationCellMonitor(), pack: CoSimulationPackSensors(),
+          relays: CoSimulationContactors(), bus: CoSimulationCANController(),
+          store: RetainedRAMStore(), description: description)
+      }
       scheduler = Board.runCoSimulation(
-        &ecu, frames: BatteryFrames.self, linkPrefix: link, supervisionTicks: ecu.supervisionTicks)
+        &ecu.pointee, frames: BatteryFrames.self, linkPrefix: link,
+        supervisionTicks: ecu.pointee.supervisionTicks)
     } else {
-      var ecu = BatteryECU(
-        monitor: BenchCellMonitor(), pack: BenchPackSensors(), relays: BenchContactors(),
-        bus: UnconnectedCANController())
+      let ecu = Board.ecuStorage(for: BenchBatteryECU.self)
+      construct(ecu) { ecu, description throws(LookupTableError) in
+        try ecu.start(
+          monitor: BenchCellMonitor(), pack: BenchPackSensors(), relays: BenchContactors(),
+          bus: UnconnectedCANController(), store: RetainedRAMStore(), description: description)
+      }
       scheduler = Board.runStandalone(
-        &ecu, periodMicroseconds: ecu.controlPeriodMicroseconds,
-        supervisionTicks: ecu.supervisionTicks,
+        &ecu.pointee, periodMicroseconds: ecu.pointee.controlPeriodMicroseconds,
+        supervisionTicks: ecu.pointee.supervisionTicks,
         ticks: arguments.unsignedValue("ticks", default: 0))
     }
     Board.printRunSummary(scheduler)
     Board.exit(.success)
+  }
+
+  /// Starts the reference pack's ECU in `storage` (zero-filled static memory of a trivial
+  /// type, which `start` writes field by field before reading any); a rejected calibration
+  /// ends the run.
+  @inline(never)
+  static func construct<ECU>(
+    _ storage: UnsafeMutablePointer<ECU>,
+    _ start: (inout ECU, borrowing PackDescription) throws(LookupTableError) -> Void
+  ) {
+    let description: PackDescription
+    do {
+      description = try PackDescription.reference()
+    } catch {
+      calibrationRejected()
+    }
+    do {
+      try start(&storage.pointee, description)
+    } catch {
+      calibrationRejected()
+    }
+  }
+
+  static func calibrationRejected() -> Never {
+    Console.write("error: pack calibration rejected")
+    Console.newline()
+    Board.exit(.selfTestFailed)
   }
 }

@@ -39,7 +39,7 @@ extension Board {
     -> CyclicScheduler
   {
     do {
-      return try CyclicScheduler(tasks: tasks, supervisionTicks: supervisionTicks)
+      return try CyclicScheduler(tasks: &tasks, supervisionTicks: supervisionTicks)
     } catch {
       Console.write("error: task schedule rejected by the scheduler")
       Console.newline()

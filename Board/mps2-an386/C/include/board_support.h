@@ -37,6 +37,24 @@ static inline void reset_record_store(int index, uint32_t value) {
 void *board_cosim_storage(void);
 uint32_t board_cosim_storage_size(void);
 
+// Static storage for the ECU's state (constructed in place by the image), and its size.
+void *board_ecu_storage(void);
+uint32_t board_ecu_storage_size(void);
+
+// The retained-RAM non-volatile store (.noinit): survives watchdog and software resets.
+#define KAIRO_RETAINED_STORE_SIZE 256u
+extern volatile uint8_t kairo_retained_store[KAIRO_RETAINED_STORE_SIZE];
+
+static inline uint32_t retained_store_size(void) { return KAIRO_RETAINED_STORE_SIZE; }
+
+static inline uint8_t retained_store_load(uint32_t offset) {
+  return kairo_retained_store[offset];
+}
+
+static inline void retained_store_store(uint32_t offset, uint8_t value) {
+  kairo_retained_store[offset] = value;
+}
+
 // Stack high-water mark in bytes (the stack is painted at reset) and the stack's size.
 uint32_t board_stack_used(void);
 uint32_t board_stack_size(void);
