@@ -257,13 +257,13 @@ private func exchange(
   #expect(exchange(&rebooted, [0x19, 0x02, 0x08]) == [0x59, 0x02, 0xFF, 0x0A, 0x2C, 0x00, 0xAF])
 }
 
-@Test func requestLongerThanThe512ByteBufferIsRefusedWithOverflow() {
+@Test func requestLongerThanThe264ByteBufferIsRefusedWithOverflow() {
   var server = makeDiagnostics()
-  // First frame announcing 513 bytes (0x201).
-  server.receive(frame(0x7E0, [0x12, 0x01, 0x2E, 0xF1, 0x90, 0, 0, 0]), now_ms: 0)
+  // First frame announcing 265 bytes (0x109).
+  server.receive(frame(0x7E0, [0x11, 0x09, 0x2E, 0xF1, 0x90, 0, 0, 0]), now_ms: 0)
   let frames = drain(&server, at: 0)
   #expect(frames.count == 1)
   #expect(frames.first?.data[0] == 0x32)  // flow status overflow
-  server.receive(frame(0x7E0, [0x12, 0x00, 0x2E, 0xF1, 0x90, 0, 0, 0]), now_ms: 1)
-  #expect(drain(&server, at: 1).first?.data[0] == 0x30)  // 512 bytes: continue to send
+  server.receive(frame(0x7E0, [0x11, 0x08, 0x2E, 0xF1, 0x90, 0, 0, 0]), now_ms: 1)
+  #expect(drain(&server, at: 1).first?.data[0] == 0x30)  // 264 bytes: continue to send
 }

@@ -89,10 +89,11 @@ public struct DiagnosticServer<Application: DiagnosticApplication, Keys: UDSSecu
   public let configuration: DiagnosticServerConfiguration
   public var application: Application
   public var uds: UDSServer<Keys>
-  /// 512-byte buffers: the longest request served is a 0x2E of the largest table row (3 +
+  /// 264-byte buffers: the longest request served is a 0x2E of the largest table row (3 +
   /// 256 bytes), the longest response `UDSResponse.capacity` (256); a longer first frame is
-  /// refused with flow status overflow. 1 KiB of RAM instead of 8 KiB at the full ISO-TP size.
-  public private(set) var endpoint: BoundedIsoTpEndpoint<512>
+  /// refused with flow status overflow. 528 bytes of RAM instead of 8 KiB at the full ISO-TP
+  /// size.
+  public private(set) var endpoint: BoundedIsoTpEndpoint<264>
   /// Responses that could not be queued because the sender was still busy and the next one
   /// replaced them (a tester waits for each response, so this counts protocol violations).
   public private(set) var responsesDropped: UInt32 = 0
