@@ -90,10 +90,7 @@ public struct InverterActuationMessage: Sendable {
     guard let mode = PowerStageMode(rawValue: frame.u8(p)) else { throw .invalidField }
     let command = PowerStageCommand(
       mode: mode, duties: [frame.f32(p + 4), frame.f32(p + 8), frame.f32(p + 12)])
-    var telemetry: [16 of Float] = .init(repeating: 0)
-    for channel in 0..<FrameFormat.telemetryCount {
-      telemetry[channel] = frame.f32(p + 16 + 4 * channel)
-    }
+    let telemetry = frame.telemetry(at: p + 16)
     let transmitted = try frame.canFrames(at: p + fixedSize, end: payload.upperBound)
     return (
       sequence,
@@ -250,10 +247,7 @@ public struct BatteryActuationMessage: Sendable {
     let (sequence, payload) = try frame.validateFrame(kind: .batteryActuation)
     let p = payload.lowerBound
     guard payload.count >= fixedSize else { throw .badLength(payload.count) }
-    var telemetry: [16 of Float] = .init(repeating: 0)
-    for channel in 0..<FrameFormat.telemetryCount {
-      telemetry[channel] = frame.f32(p + 16 + 4 * channel)
-    }
+    let telemetry = frame.telemetry(at: p + 16)
     let transmitted = try frame.canFrames(at: p + fixedSize, end: payload.upperBound)
     return (
       sequence,
@@ -262,6 +256,15 @@ public struct BatteryActuationMessage: Sendable {
         balancingMask: [frame.u32(p + 4), frame.u32(p + 8), frame.u32(p + 12)],
         telemetry: telemetry, transmitted: transmitted)
     )
+  }
+}
+
+/// The 16 measurement channels of an actuation frame.
+extension Span where Element == UInt8 {
+  func telemetry(at offset: Int) -> [16 of Float] {
+    var values: [16 of Float] = .init(repeating: 0)
+    for channel in 0..<FrameFormat.telemetryCount { values[channel] = f32(offset + 4 * channel) }
+    return values
   }
 }
 

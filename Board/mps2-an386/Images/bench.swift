@@ -226,19 +226,25 @@ struct BenchImage {
         inverterTemperatureCounts: 650, motorTemperatureCounts: 650),
       received: CANFrameBatch()
     ).encode(into: &sampleFrame, sequence: 1)
-    Benchmark.report(
+    let decode = Benchmark.report(
       "cosim_decode_inverter_sample", kernelTicks: Benchmark.ticks(decodeSampleKernel),
       baselineTicks: base)
-    Benchmark.report(
+    let encode = Benchmark.report(
       "cosim_encode_inverter_actuation", kernelTicks: Benchmark.ticks(encodeActuationKernel),
       baselineTicks: base)
     if !startInverter() {
       Console.write("inverter_control_period: the drive did not reach running")
       Console.newline()
     }
-    Benchmark.report(
+    let period = Benchmark.report(
       "inverter_control_period", kernelTicks: Benchmark.ticks(inverterControlPeriodKernel),
       baselineTicks: base)
+    // The whole control-rate job in the rig: the ECU's period plus the co-simulation frames.
+    Benchmark.report(
+      "inverter_control_period_with_cosim_io", milliInstructions: period + decode + encode)
+    Benchmark.reportShare(
+      "inverter_control_period_share_20kHz_168MHz", milliInstructions: period,
+      budgetCycles: Benchmark.cycles168MHz(microseconds: 50))
     reportBatteryKernels(baselineTicks: base)
     Benchmark.report(
       "uds_tester_present_roundtrip", kernelTicks: Benchmark.ticks(udsTesterPresentKernel),
@@ -303,12 +309,18 @@ extension BenchImage {
     for sensor in 0..<BatteryCapacity.maxTemperatureSensors { bmsScan.temperature_dC[sensor] = 250 }
     // Close the contactors (precharge, mains) before measuring.
     for i in 0..<100 { bmsCellScanKernel(UInt32(i)) }
-    Benchmark.report(
+    let scan = Benchmark.report(
       "bms_cell_scan", kernelTicks: Benchmark.ticks(bmsCellScanKernel), baselineTicks: base)
     Benchmark.report(
       "bms_current_step", kernelTicks: Benchmark.ticks(bmsCurrentKernel), baselineTicks: base)
-    Benchmark.report(
+    let estimation = Benchmark.report(
       "bms_estimation_step", kernelTicks: Benchmark.ticks(bmsEstimationKernel),
       baselineTicks: base)
+    Benchmark.reportShare(
+      "bms_cell_scan_share_10ms_168MHz", milliInstructions: scan,
+      budgetCycles: Benchmark.cycles168MHz(microseconds: 10_000))
+    Benchmark.reportShare(
+      "bms_estimation_step_share_100ms_168MHz", milliInstructions: estimation,
+      budgetCycles: Benchmark.cycles168MHz(microseconds: 100_000))
   }
 }

@@ -26,24 +26,35 @@ struct InverterImage {
     Board.exit(.success)
   }
 
-  // One function per mode, not inlined: each holds its own ECU (1.6 KB), so only one of them
-  // is ever on the stack.
+  // The ECU (1.6 KB) lives in the board's static ECU storage, not on the stack; one function
+  // per mode, not inlined, so only one mode's construction temporaries exist at a time.
 
   @inline(never)
   static func runCoSimulation(link: [160 of UInt8]) -> CyclicScheduler {
-    var ecu = InverterECU(
-      sensors: CoSimulationInverterSensors(), stage: CoSimulationPowerStage(),
-      bus: CoSimulationCANController())
+    let ecu = Board.ecuStorage(
+      for: InverterECU<
+        CoSimulationInverterSensors, CoSimulationPowerStage,
+        CoSimulationCANController
+      >.self)
+    ecu.initialize(
+      to: InverterECU(
+        sensors: CoSimulationInverterSensors(), stage: CoSimulationPowerStage(),
+        bus: CoSimulationCANController()))
     return Board.runCoSimulation(
-      &ecu, frames: InverterFrames.self, linkPrefix: link, supervisionTicks: ecu.supervisionTicks)
+      &ecu.pointee, frames: InverterFrames.self, linkPrefix: link,
+      supervisionTicks: ecu.pointee.supervisionTicks)
   }
 
   @inline(never)
   static func runStandalone(ticks: UInt32) -> CyclicScheduler {
-    var ecu = InverterECU(
-      sensors: BenchInverterSensors(), stage: BenchPowerStage(), bus: UnconnectedCANController())
+    let ecu = Board.ecuStorage(
+      for: InverterECU<BenchInverterSensors, BenchPowerStage, UnconnectedCANController>.self)
+    ecu.initialize(
+      to: InverterECU(
+        sensors: BenchInverterSensors(), stage: BenchPowerStage(),
+        bus: UnconnectedCANController()))
     return Board.runStandalone(
-      &ecu, periodMicroseconds: ecu.controlPeriodMicroseconds,
-      supervisionTicks: ecu.supervisionTicks, ticks: ticks)
+      &ecu.pointee, periodMicroseconds: ecu.pointee.controlPeriodMicroseconds,
+      supervisionTicks: ecu.pointee.supervisionTicks, ticks: ticks)
   }
 }
