@@ -283,9 +283,11 @@ test-fuzz: fuzz-build
 print-%:
 	@echo $($*)
 
-lint:
+lint: deps
 	swift-format lint --strict --recursive Package.swift Sources Tests Fuzz $(BOARD_DIR)/Swift \
 	  $(BOARD_DIR)/Images
+	$(VENV)/bin/ruff check HIL Tests/Integration scripts
+	$(PYTHON) scripts/generate_can_messages.py --check
 
 clean:
 	rm -rf $(BUILD) .build

@@ -344,7 +344,7 @@ def emit_multiplexed(lines, message):
     lines.append(f"  static var indexSignal: IntegerSignal {{\n    {mux.descriptor()}\n  }}")
     kind = "ScaledSignal" if member.kind == "float" else "IntegerSignal"
     lines.append(f"  static func valueSignal(_ position: Int) -> {kind} {{")
-    lines.append(f"    switch position {{")
+    lines.append("    switch position {")
     for i, s in enumerate(group_signals[:-1]):
         lines.append(f"    case {i}: return {Field(s).descriptor()}".replace("\n      ", "\n        "))
     lines.append(f"    default: return {Field(group_signals[-1]).descriptor()}".replace("\n      ", "\n        "))
@@ -398,7 +398,7 @@ def generate(db):
             name, mux, member, values, groups = emit_multiplexed(lines, message)
             acc.append(f"  case {name}.id:")
             acc.append(f"    guard let m = {name}.decode(frame) else {{ return nil }}")
-            acc.append(f"    var out: [Double] = [Double(m.index)]")
+            acc.append("    var out: [Double] = [Double(m.index)]")
             acc.append(f"    for i in 0..<{name}.valuesPerFrame {{ out.append(Double(m.{member.name}[i])) }}")
             acc.append("    return out")
             encoders.append(f"  case {name}.id:")

@@ -54,7 +54,8 @@ def test_gate2_passes_an_image_without_allocation(tmp_path):
 
 def test_gate3_symbol_check_rejects_reference_counting(tmp_path):
     # swift_retain is not among the sentinels, so only the symbol check can catch it.
-    done = link_c_image(tmp_path, "__attribute__((noinline)) void *swift_retain(void *o) { return o; }\n"
+    done = link_c_image(tmp_path,
+                        "__attribute__((noinline)) void *swift_retain(void *o) { return o; }\n"
                         "int main(void) { return swift_retain(0) != 0; }\n")
     assert done.returncode == 0, done.stderr
     check = subprocess.run([str(ROOT / "scripts/check_no_heap.sh"), str(tmp_path / "image.elf")],

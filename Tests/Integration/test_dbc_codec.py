@@ -85,7 +85,8 @@ def vectors(tmp_path_factory):
     with path.open("w") as out:
         for message, mux_value, values, data in cases:
             ordered = [values[s.name] for s in signal_order(message, mux_value)]
-            out.write(f"{message.frame_id:x} {data.hex()} " + " ".join(repr(v) for v in ordered) + "\n")
+            values = " ".join(repr(v) for v in ordered)
+            out.write(f"{message.frame_id:x} {data.hex()} {values}\n")
     return db, cases, path
 
 
@@ -93,7 +94,8 @@ def vectors(tmp_path_factory):
 def results(tool, vectors):
     _, cases, path = vectors
     with path.open() as stdin:
-        output = subprocess.run([str(tool)], stdin=stdin, check=True, capture_output=True, text=True)
+        output = subprocess.run([str(tool)], stdin=stdin, check=True, capture_output=True,
+                                text=True)
     lines = output.stdout.splitlines()
     assert len(lines) == len(cases)
     parsed = []
@@ -123,7 +125,8 @@ def test_firmware_decodes_cantools_bytes_to_the_same_values(vectors, results):
             reference = float(expected[signal.name])
             # Float has a 24-bit significand: allow its rounding of the physical value.
             tolerance = abs(reference) * 2**-23 + abs(signal.scale) * 1e-6
-            assert abs(value - reference) <= tolerance, (message.name, signal.name, value, reference)
+            assert abs(value - reference) <= tolerance, (
+                message.name, signal.name, value, reference)
 
 
 def test_firmware_reencodes_decoded_values_to_identical_bytes(vectors, results):
@@ -160,7 +163,8 @@ def test_out_of_range_values_are_clamped_to_the_signal_range(tool, tmp_path):
     path = tmp_path / "clamp.txt"
     path.write_text(f"{message.frame_id:x} {zero.hex()} " + " ".join(map(str, given)) + "\n")
     with path.open() as stdin:
-        line = subprocess.run([str(tool)], stdin=stdin, check=True, capture_output=True, text=True).stdout
+        line = subprocess.run([str(tool)], stdin=stdin, check=True, capture_output=True,
+                              text=True).stdout
     encoded = line.split("|")[2].strip()
     decoded = message.decode(bytes.fromhex(encoded), decode_choices=False)
     assert decoded["VCU_TorqueRequest"] == pytest.approx(400.0)

@@ -37,7 +37,8 @@ def test_same_scenario_twice_gives_byte_identical_traces(tmp_path):
         hashes.append(summary["run"]["trace_sha256"])
         assert (tmp_path / run / "trace.csv").read_bytes()
     assert hashes[0] == hashes[1]
-    assert (tmp_path / "a" / "trace.csv").read_bytes() == (tmp_path / "b" / "trace.csv").read_bytes()
+    traces = [(tmp_path / run / "trace.csv").read_bytes() for run in ("a", "b")]
+    assert traces[0] == traces[1]
 
 
 DEFECTS = ["crc", "version", "length", "kind", "sequence", "magic"]

@@ -53,7 +53,9 @@ class Motor:
         alpha = math.cos(th) * self.id - math.sin(th) * self.iq
         beta = math.sin(th) * self.id + math.cos(th) * self.iq
         a, b = alpha, -0.5 * alpha + 0.5 * math.sqrt(3) * beta
-        counts = lambda i: min(max(round(i / 0.25 + 2048), 0), 4095)
+        def counts(i):
+            return min(max(round(i / 0.25 + 2048), 0), 4095)
+
         angle = int((self.angle / (2 * math.pi)) % 1.0 * 65536) & 0xFFFF
         return counts(a), counts(b), 1750, angle, 650, 650
 
