@@ -19,16 +19,17 @@ One row per control period k (the period whose sample frame carries sequence num
     speed_rpm           plant's shaft speed at the sample instant
 
 Step metrics (`iq_step_*`, `id_step_*`), per capture window (`capture<n>_iq_step_...` in
-summary.json), the worst over the windows as the metric:
-the step runs from the reference in force in the window's first period to the one in its
-last period. k0 is the first period from which the reference stays within 0.1 A of that final
-value (for a rate-limited reference: the period it reaches its final value; the firmware
-ramps torque requests at the calibration's rise rate, so a current-reference step as such only
-exists where a limit falls at once). The current is the plant's true current at each period's
-sample instant. Settling = the number of periods from k0 to the first period from which the
-current stays within 2 % of the step size of the final value to the end of the window;
-overshoot = the largest excursion beyond the final value in the step's direction from k0 on,
-in % of the step size. A window whose reference moves by less than 5 A has no step (NaN).
+summary.json), the worst over the windows as the metric. The step of a window runs from the
+dq reference in force in its first period to the one in its last period; its size S is the
+length of that change of the current vector, √(Δid² + Δiq²) (a window with S < 5 A has no
+step: NaN). Per axis, k0 is the first period from which the axis' reference stays within
+0.1 A of its final value (for a rate-limited reference: the period it reaches its final value;
+the firmware ramps torque requests at the calibration's rise rate, so a current-reference
+step as such only exists where a limit falls at once). The current is the plant's true
+current at each period's sample instant. Settling = the number of periods from k0 to the
+first period from which the current stays within 2 % of S of the final value to the end of
+the window (NaN if it is outside at the end); overshoot = the largest excursion beyond the
+final value in the axis' step direction from k0 on, in % of S.
 
 Overcurrent reaction: the first captured period whose sample's current amplitude exceeds the
 trip threshold, and the number of periods from it to the first actuation that is not
@@ -65,13 +66,14 @@ _RPM_PER_RAD_S = 30.0 / math.pi
 
 CAPTURE_METRICS = {
     "iq_step_settling_periods": "control periods from iq_ref reaching its final value until "
-                                "iq stays within 2 % of the step (worst capture window)",
-    "iq_step_overshoot_pct": "iq overshoot beyond iq_ref's final value, % of the step "
-                             "(worst capture window)",
-    "iq_step_size_A": "largest iq_ref step over the capture windows (final - initial), A",
+                                "iq stays within 2 % of the dq step size (worst capture "
+                                "window)",
+    "iq_step_overshoot_pct": "iq overshoot beyond iq_ref's final value, % of the dq step "
+                             "size (worst capture window)",
+    "iq_step_size_A": "largest |iq_ref step| over the capture windows, A",
     "id_step_settling_periods": "as iq_step_settling_periods, for id",
     "id_step_overshoot_pct": "as iq_step_overshoot_pct, for id",
-    "id_step_size_A": "largest id_ref step over the capture windows, A",
+    "id_step_size_A": "largest |id_ref step| over the capture windows, A",
     "overcurrent_reaction_periods": "control periods from the first captured sample above the "
                                     "overcurrent trip to the first actuation not modulating "
                                     "(0 = the same period)",
@@ -137,29 +139,26 @@ class PeriodCapture:
         return p
 
 
-def step_response(reference: np.ndarray, current: np.ndarray) -> dict[str, float]:
-    """Settling (periods) and overshoot (% of the step) of `current` after `reference` steps
-    from its first to its last value (module docstring). NaN when the step is < MIN_STEP_A."""
-    nan = {"settling_periods": math.nan, "overshoot_pct": math.nan, "step_A": math.nan}
+def step_response(reference: np.ndarray, current: np.ndarray,
+                  step_size_A: float) -> dict[str, float]:
+    """Settling (periods) and overshoot (% of step_size_A) of one axis' `current` after its
+    `reference` moves from its first to its last value (module docstring)."""
     ok = ~np.isnan(reference)
-    if ok.sum() < 2:
-        return nan
     ref, cur = reference[ok], current[ok]
-    initial, final = float(ref[0]), float(ref[-1])
-    step = final - initial
-    if abs(step) < MIN_STEP_A:
-        return nan
+    final = float(ref[-1])
     away = np.flatnonzero(np.abs(ref - final) > REFERENCE_FINAL_TOLERANCE_A)
     k0 = int(away[-1]) + 1 if away.size else 0
-    band = SETTLING_BAND_FRACTION * abs(step)
+    band = SETTLING_BAND_FRACTION * step_size_A
     outside = np.flatnonzero(np.abs(cur[k0:] - final) > band)
     if outside.size and outside[-1] == cur.size - k0 - 1:
         settling = math.nan  # still outside the band at the end of the window
     else:
         settling = float(outside[-1] + 1) if outside.size else 0.0
-    excursion = (cur[k0:] - final) * math.copysign(1.0, step)
-    overshoot = max(0.0, float(np.max(excursion))) / abs(step) * 100.0
-    return {"settling_periods": settling, "overshoot_pct": overshoot, "step_A": step}
+    direction = math.copysign(1.0, final - float(ref[0]))
+    excursion = (cur[k0:] - final) * direction
+    overshoot = max(0.0, float(np.max(excursion))) / step_size_A * 100.0
+    return {"settling_periods": settling, "overshoot_pct": overshoot,
+            "step_A": final - float(ref[0])}
 
 
 def capture_metrics(capture: Mapping[str, np.ndarray]) -> dict[str, float]:
@@ -168,22 +167,29 @@ def capture_metrics(capture: Mapping[str, np.ndarray]) -> dict[str, float]:
     m["captured_periods"] = float(0 if windows is None else windows.size)
     if windows is None or windows.size == 0:
         return m
-    for axis in ("iq", "id"):
-        results = []
-        for w in np.unique(windows):
-            sel = windows == w
-            r = step_response(capture[f"{axis}_ref_A"][sel], capture[f"{axis}_true_A"][sel])
-            if math.isnan(r["step_A"]):
-                continue
-            results.append(r)
+    results: dict[str, list[dict[str, float]]] = {"iq": [], "id": []}
+    for w in np.unique(windows):
+        sel = windows == w
+        refs = {a: capture[f"{a}_ref_A"][sel] for a in ("id", "iq")}
+        ok = ~np.isnan(refs["id"]) & ~np.isnan(refs["iq"])
+        if ok.sum() < 2:
+            continue
+        size = math.hypot(*(float(refs[a][ok][-1] - refs[a][ok][0]) for a in ("id", "iq")))
+        if size < MIN_STEP_A:
+            continue
+        m[f"capture{int(w)}_step_size_A"] = size
+        for axis in ("iq", "id"):
+            r = step_response(refs[axis][ok], capture[f"{axis}_true_A"][sel][ok], size)
+            results[axis].append(r)
             for key, value in r.items():
                 m[f"capture{int(w)}_{axis}_step_{key}"] = value
-        if results:
-            settling = [r["settling_periods"] for r in results]
+    for axis, rs in results.items():
+        if rs:
+            settling = [r["settling_periods"] for r in rs]
             m[f"{axis}_step_settling_periods"] = math.nan if any(map(math.isnan, settling)) \
                 else max(settling)
-            m[f"{axis}_step_overshoot_pct"] = max(r["overshoot_pct"] for r in results)
-            m[f"{axis}_step_size_A"] = max((r["step_A"] for r in results), key=abs)
+            m[f"{axis}_step_overshoot_pct"] = max(r["overshoot_pct"] for r in rs)
+            m[f"{axis}_step_size_A"] = max(abs(r["step_A"]) for r in rs)
     over = np.flatnonzero(capture["current_amplitude_A"] > OVERCURRENT_TRIP_A)
     if over.size:
         k = int(over[0])

@@ -204,6 +204,11 @@ class Rig:
         inv_tel = (math.nan,) * cosim.TELEMETRY_COUNT
         bms_tel = (math.nan,) * cosim.TELEMETRY_COUNT
         mode, duties = cosim.POWER_STAGE_OFF, (0.5, 0.5, 0.5)
+        # With actuation_delay_periods = 1 the plant steps with the previous period's answer:
+        # the duties computed from the sample at the start of period k act in period k + 1,
+        # as on the board (and as the firmware's latency compensation assumes).
+        delayed = sc.actuation_delay_periods == 1
+        applied = (mode, duties)
         inverter_sample = cosim.inverter_sample
         act_kind = cosim.INVERTER_ACTUATION
         torque_request = 0.0
@@ -256,7 +261,11 @@ class Rig:
                 if act.can:
                     self._forward(bus, "inverter", act.can, t)
                 t2 = clock()
-                plant.step(duties[0], duties[1], duties[2], mode)
+                if delayed:
+                    (m_now, d_now), applied = applied, (mode, duties)
+                    plant.step(d_now[0], d_now[1], d_now[2], m_now)
+                else:
+                    plant.step(duties[0], duties[1], duties[2], mode)
                 spent[0] += t1 - t0
                 spent[1] += clock() - t2
                 inv_seq = expect + 1

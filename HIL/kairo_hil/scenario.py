@@ -40,7 +40,7 @@ TOP_LEVEL_KEYS = (
     "name", "description", "kind", "duration_s", "control_period_us", "seed", "ambient_C",
     "key_on_s", "key_off_s", "speed_profile", "current_profile", "initial_soc_pct",
     "soc_spread_pct", "plant", "sensors", "controller", "faults", "expectations",
-    "torque_profile", "capture",
+    "torque_profile", "capture", "actuation_delay_periods",
 )
 # Per fault kind: required and optional parameters (besides at_s, kind, duration_s).
 FAULT_PARAMS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -97,6 +97,7 @@ class Scenario:
     torque_profile: np.ndarray | None = None     # (N, 2): t_s, torque request N·m (bench)
     dyno_speed_profile: np.ndarray | None = None  # (N, 2): t_s, motor shaft speed rpm
     capture: list[tuple[float, float]] = field(default_factory=list)  # (from_s, to_s)
+    actuation_delay_periods: int = 0
     initial_soc_pct: float = 80.0
     soc_spread_pct: float = 0.5
     plant_overrides: dict[str, Any] = field(default_factory=dict)
@@ -502,6 +503,7 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
                 expectations.append(Expectation(metric, op, bound, tol))
 
     capture = _capture_windows(c, data["capture"], duration) if "capture" in data else []
+    delay = c.integer("actuation_delay_periods", data.get("actuation_delay_periods", 0), 0, 1)
 
     if c.problems:
         raise ScenarioError(c.problems)
@@ -510,6 +512,7 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
         description=description, seed=seed, ambient_C=ambient, key_on_s=key_on,
         key_off_s=key_off, speed_profile=speed, current_profile=current,
         torque_profile=torque, dyno_speed_profile=dyno, capture=capture,
+        actuation_delay_periods=delay or 0,
         initial_soc_pct=soc0, soc_spread_pct=spread, plant_overrides=plant_ov,
         sensor_overrides=sensor_ov, controller_overrides=ctrl_ov,
         faults=sorted(faults, key=lambda f: f.at_s), expectations=expectations, source=source)
