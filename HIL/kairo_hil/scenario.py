@@ -53,6 +53,7 @@ FAULT_PARAMS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "cosim_bad_frame": (("ecu", "defect"), ()),
 }
 PLANT_SECTIONS = ("vehicle", "motor", "dclink", "battery", "thermal")
+FAULT_TIME_SLACK_S = 1e-9
 # Plant keys that are not dataclass sections.
 PLANT_DYNO_KEY = "dyno_speed_profile"
 DYNO_SPEED_RANGE_RPM = (-15000.0, 15000.0)
@@ -146,8 +147,11 @@ class Scenario:
         return t_s >= self.key_on_s and (self.key_off_s is None or t_s < self.key_off_s)
 
     def faults_between(self, t0_s: float, t1_s: float) -> list[Fault]:
-        """Faults due in [t0, t1), in file order."""
-        return [f for f in self.faults if t0_s <= f.at_s < t1_s]
+        """Faults due in [t0, t1), in file order. The bounds are taken 1 ns early: the rig's
+        millisecond times are products like 699 * 1e-3 = 0.6990000000000001, and a fault at
+        0.7 s must not fall into the millisecond before."""
+        lo, hi = t0_s - FAULT_TIME_SLACK_S, t1_s - FAULT_TIME_SLACK_S
+        return [f for f in self.faults if lo <= f.at_s < hi]
 
 
 class _Checker:

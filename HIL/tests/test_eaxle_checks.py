@@ -249,3 +249,12 @@ def test_torque_zero_after_counts_to_the_last_row_above_the_threshold():
     tr = {"t_s": t, "torque_Nm": torque}
     assert torque_zero_after(tr, 0.1, 0.4, 1.0) == pytest.approx((t[301] - 0.1) * 1000.0)
     assert math.isnan(torque_zero_after(tr, 0.1, 0.2, 1.0))  # never zero inside the loss
+
+
+def test_a_fault_is_due_in_its_own_millisecond_not_the_one_before(tmp_path):
+    doc = dict(BENCH, faults=[{"at_s": 0.7, "kind": "can_loss", "message": "BMS_Limits"},
+                              {"at_s": 0.0, "kind": "can_loss", "message": "BMS_Status"}])
+    sc = load_scenario(write(tmp_path, doc))
+    due = {ms: [f.at_s for f in sc.faults_between(ms * 1e-3, ms * 1e-3 + 1e-3)]
+           for ms in (0, 1, 699, 700, 701)}
+    assert due == {0: [0.0], 1: [], 699: [], 700: [0.7], 701: []}
