@@ -48,7 +48,30 @@ METRICS: dict[str, str] = {
     "final_contactor_state": "contactor feedback bits at the end (1 neg, 2 pos, 4 precharge)",
     "final_inverter_state": "inverter state at the end",
     "final_bms_state": "BMS state at the end",
+    "steady_torque_error_pct_rated": "worst |mean torque - request| over steady segments "
+                                     "(request and shaft speed held, modulating; 100 ms "
+                                     "settling skipped, >= 50 ms left), % of rated torque",
+    "steady_segments": "number of steady segments (see steady_torque_error_pct_rated)",
+    "max_speed_rpm_modulating": "highest |shaft speed| while the power stage modulates",
+    "max_dc_current_over_discharge_limit_A": "largest pack current minus the BMS_Limits "
+                                             "discharge limit on the bus, while modulating "
+                                             "(<= 0: within the limit)",
+    "max_bms_discharge_limit_A": "highest discharge current limit the BMS published",
+    "min_bms_discharge_limit_A": "lowest discharge current limit the BMS published",
+    "torque_zero_after_can_loss_ms": "ms from the start of a VCU_TorqueRequest can_loss fault "
+                                     "until |torque| <= 1 N·m for the rest of the loss "
+                                     "(computed by the rig)",
 }
+
+# Rated torque of the reference e-axle: brand A `InverterCalibration.limits.motoringTorque_Nm`,
+# which is also the MTPA torque at the 300 A rated current (159.9 N·m).
+RATED_TORQUE_NM = 160.0
+STEADY_SETTLE_S = 0.1
+STEADY_MIN_S = 0.05
+# A request and a speed count as held while they move less than this from one row to the next.
+STEADY_REQUEST_STEP_NM = 0.05
+STEADY_SPEED_STEP_RPM = 0.5
+POWER_STAGE_MODULATING = 1
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
@@ -158,7 +181,66 @@ def compute_metrics(trace: Trace | np.ndarray) -> dict[str, float]:
         c = _col(trace, name)
         if c is not None:
             m[f"final_{name}"] = float(c[-1])
+    m.update(_drive_metrics(trace, dt))
     return m
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """[start, end) index pairs of the runs of True in mask."""
+    edges = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
+    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)))
+
+
+def _drive_metrics(trace: Trace, dt: float) -> dict[str, float]:
+    """Metrics of the e-axle checks (steady torque, speed while modulating, BMS limits)."""
+    m: dict[str, float] = {}
+    mode = _col(trace, "power_stage_mode")
+    modulating = (mode == POWER_STAGE_MODULATING) if mode is not None else None
+    rpm = _col(trace, "motor_speed_rpm")
+    if modulating is not None and rpm is not None and modulating.any():
+        m["max_speed_rpm_modulating"] = float(np.nanmax(np.abs(rpm[modulating])))
+    tq, tr = _col(trace, "torque_Nm"), _col(trace, "torque_request_Nm")
+    if modulating is not None and rpm is not None and tq is not None and tr is not None \
+            and dt > 0:
+        held = np.ones(tr.size, dtype=bool)
+        held[1:] = (np.abs(np.diff(tr)) <= STEADY_REQUEST_STEP_NM) \
+            & (np.abs(np.diff(rpm)) <= STEADY_SPEED_STEP_RPM)
+        held[0] = False
+        settle = int(round(STEADY_SETTLE_S / dt))
+        least = int(round(STEADY_MIN_S / dt))
+        errors = []
+        for a, b in _runs(held & modulating):
+            if b - (a + settle) >= least:
+                errors.append(abs(float(np.mean(tq[a + settle:b] - tr[a + settle:b]))))
+        m["steady_segments"] = float(len(errors))
+        if errors:
+            m["steady_torque_error_pct_rated"] = max(errors) / RATED_TORQUE_NM * 100.0
+    limit, ip = _col(trace, "bms_discharge_limit_A"), _col(trace, "pack_current_A")
+    if limit is not None:
+        m["max_bms_discharge_limit_A"] = float(np.nanmax(limit))
+        m["min_bms_discharge_limit_A"] = float(np.nanmin(limit))
+        if ip is not None and modulating is not None:
+            sel = modulating & ~np.isnan(limit)
+            if sel.any():
+                m["max_dc_current_over_discharge_limit_A"] = float(np.max(ip[sel] - limit[sel]))
+    return m
+
+
+def torque_zero_after(trace: Trace, t0_s: float, t1_s: float,
+                      threshold_Nm: float) -> float:
+    """Milliseconds from t0_s until |torque| falls to threshold_Nm and stays there up to t1_s
+    (or the end of the trace); NaN if it never does."""
+    t, tq = _col(trace, "t_s"), _col(trace, "torque_Nm")
+    if t is None or tq is None:
+        return math.nan
+    sel = (t >= t0_s) & (t < t1_s)
+    if not sel.any():
+        return math.nan
+    ts, above = t[sel], np.abs(tq[sel]) > threshold_Nm
+    if above[-1]:
+        return math.nan
+    k = int(np.flatnonzero(above)[-1]) + 1 if above.any() else 0
+    return (float(ts[k]) - t0_s) * 1000.0
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,10 @@ Call order inside `step` (one control period, actuation held over it):
 5. the InverterSample latched at the end of the period (what the firmware reads at the start
    of the next one).
 
+With `PlantParams.dyno_speed_profile` the motor shaft speed follows that profile (a
+dynamometer) and the vehicle rolls along at the matching speed (as on a chassis dyno's
+rollers): the motor torque goes into the dyno, not into the vehicle.
+
 Actuator inputs that change less often than the control period (contactor commands, balancing
 mask, brake force, external load) are latched with the set_* methods.
 """
@@ -66,10 +70,15 @@ class PlantParams:
     control_period_s: float = 50.0e-6
     ambient_C: float = 25.0
     seed: int = 0
+    # Dynamometer: [[t_s, rpm], ...] (piecewise linear, held at the ends) imposes the motor
+    # shaft speed instead of the vehicle; None = the shaft is geared to the vehicle.
+    dyno_speed_profile: Sequence[Sequence[float]] | None = None
 
     def validate(self) -> None:
         for section in ("vehicle", "motor", "dclink", "battery", "sensors", "thermal"):
             getattr(self, section).validate()
+        if self.dyno_speed_profile is not None:
+            DynoSpeed(self.dyno_speed_profile)
         if not 10e-6 <= self.control_period_s <= 1e-3:
             raise ValueError("control_period_s must be within 10 µs .. 1 ms")
         ratio = self.battery.step_s / self.control_period_s
@@ -121,6 +130,37 @@ def balancing_mask_to_bool(mask: int | Sequence[int] | np.ndarray, cells: int) -
                      for n in range(cells)], dtype=bool)
 
 
+class DynoSpeed:
+    """A dynamometer holding the motor shaft at a speed profile: [[t_s, rpm], ...], linear
+    between points, held before the first and after the last; equal times make a step. The
+    dyno absorbs or delivers whatever torque the motor makes (infinitely stiff)."""
+
+    def __init__(self, points: Sequence[Sequence[float]]) -> None:
+        arr = np.asarray(points, dtype=float)
+        if arr.ndim != 2 or arr.shape[1] != 2 or arr.shape[0] < 1:
+            raise ValueError("dyno_speed_profile: expected a list of [t_s, rpm] pairs")
+        if np.any(np.diff(arr[:, 0]) < 0.0):
+            raise ValueError("dyno_speed_profile: times must not decrease")
+        self.t = [float(x) for x in arr[:, 0]]
+        self.rad_s = [float(x) * math.pi / 30.0 for x in arr[:, 1]]
+        self._k = 0  # segment cache: time only moves forward in a run
+
+    def __call__(self, t_s: float) -> float:
+        """Shaft speed in rad/s at t_s."""
+        t, w = self.t, self.rad_s
+        if t_s <= t[0]:
+            return w[0]
+        if t_s >= t[-1]:
+            return w[-1]
+        k = self._k
+        if not t[k] <= t_s < t[k + 1]:
+            k = 0
+            while not t_s < t[k + 1]:
+                k += 1
+            self._k = k
+        return w[k] + (w[k + 1] - w[k]) * (t_s - t[k]) / (t[k + 1] - t[k])
+
+
 class Plant:
     def __init__(self, params: PlantParams | None = None) -> None:
         self.params = p = params or PlantParams()
@@ -130,6 +170,8 @@ class Plant:
         self.dt_s = p.control_period_s
         self.pack_steps_per_period = int(round(p.battery.step_s / p.control_period_s))
         self.vehicle = Vehicle(p.vehicle)
+        self.dyno = DynoSpeed(p.dyno_speed_profile) if p.dyno_speed_profile is not None \
+            else None
         self.motor = Pmsm(p.motor)
         self.link = DcLink(p.dclink)
         seeds = np.random.SeedSequence(p.seed).spawn(2)
@@ -180,11 +222,15 @@ class Plant:
         veh = self.vehicle
         mot = self.motor
         link = self.link
-        omega = veh.motor_speed_rad_s
+        dyno = self.dyno
+        omega = veh.motor_speed_rad_s if dyno is None else dyno(self.t_s)
         mot.step(duty_a, duty_b, duty_c, mode, link.v_link_V, omega, dt)
         load = self.load_current_A if link.v_link_V > 10.0 else 0.0
         link.step(self.pack.emf_V, self.pack.resistance_ohm, mot.dc_current_A + load, dt)
-        veh.step(mot.torque_Nm, self.brake_force_N, dt)
+        if dyno is None:
+            veh.step(mot.torque_Nm, self.brake_force_N, dt)
+        else:
+            veh.roll_at(dyno(self.t_s + dt) / veh.motor_speed_per_vehicle_speed, dt)
         self._charge_As += link.battery_current_A * dt
         self._cu_J += mot.copper_loss_W * dt
         self.steps += 1

@@ -19,7 +19,9 @@ are written when present:
     inverter_state      enum  inverter firmware state (from its status frame)
     bms_state           enum  BMS firmware state
   optional: speed_target_kph, link_voltage_V, brake_force_N, distance_m, motor_speed_rpm,
-    module_temp_max_C, motor_temp_C, inverter_temp_C, soc_true_min_pct, vcu_state
+    module_temp_max_C, motor_temp_C, inverter_temp_C, soc_true_min_pct, vcu_state,
+    power_stage_mode, inverter_fault_code (last control period of the millisecond),
+    bms_discharge_limit_A, bms_charge_limit_A (BMS_Limits decoded from the bus; NaN before it)
 
 CSV formatting is fixed (decimals per column, "nan" for missing values, "-0" normalised,
 "\\n" line ends), so two identical runs give byte-identical files.
@@ -66,6 +68,10 @@ TRACE_COLUMNS: tuple[tuple[str, int, str], ...] = (
     ("inverter_temp_C", 3, "°C, inverter heatsink"),
     ("soc_true_min_pct", 4, "%, lowest true cell SOC"),
     ("vcu_state", 0, "VCU state (vehicle_controller.VcuState)"),
+    ("power_stage_mode", 0, "inverter power stage: 0 off, 1 modulating, 2 active short circuit"),
+    ("inverter_fault_code", 0, "inverter firmware fault code (0 = none)"),
+    ("bms_discharge_limit_A", 1, "A, discharge current limit in the last BMS_Limits frame"),
+    ("bms_charge_limit_A", 1, "A, charge current limit in the last BMS_Limits frame"),
 )
 REQUIRED_COLUMNS = tuple(c[0] for c in TRACE_COLUMNS[:17])
 _DECIMALS = {name: d for name, d, _ in TRACE_COLUMNS}

@@ -11,6 +11,9 @@ same scenario gives a byte-identical trace on every run. Per millisecond:
 4. for each inverter period: sample frame → actuation frame → plant step;
 5. the BMS's actuation (contactors, balancing) applies from the next millisecond;
 6. one trace row is recorded.
+
+Inside the scenario's `capture` windows every control period is also recorded
+(`capture.PeriodCapture`, written as capture.csv).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import numpy as np
 
 from . import cosim
 from .bus import VehicleBus
+from .capture import PeriodCapture, capture_metrics
 from .link import EcuLink
 from .network import TORQUE_REQUEST_ID, Network
 from .plant import Plant
@@ -37,8 +41,12 @@ from .vehicle_controller import VcuState, VehicleController
 # Inverter measurement channels (InverterApp's MeasurementSource).
 INV_ID, INV_IQ, INV_ID_REF, INV_IQ_REF, INV_TORQUE_REF = 0, 1, 2, 3, 4
 INV_STATE = 8
+INV_FAULT_CODE = 9
 # BMS measurement channels (BatteryApp's MeasurementSource).
 BMS_SOC_EST, BMS_STATE = 0, 2
+
+# |torque| at or below this counts as zero (torque_zero_after_can_loss_ms).
+ZERO_TORQUE_NM = 1.0
 
 # DBC state values the vehicle controller waits for.
 BMS_STATE_CLOSED = 3
@@ -71,7 +79,9 @@ class Rig:
         self.opt = options
         self.plant = Plant(scenario.plant_params())
         self.vcu = VehicleController(scenario.controller_params(), scenario.speed_target(),
-                                     self.plant.params.vehicle)
+                                     self.plant.params.vehicle,
+                                     torque_profile=scenario.torque_target())
+        self.capture = PeriodCapture(scenario.capture) if scenario.capture else None
         self.net = Network()
         self.periods_per_ms = int(round(1e-3 / scenario.control_period_s))
         self.errors: list[str] = []
@@ -104,6 +114,12 @@ class Rig:
     def _lost(self, frame_id: int, t_s: float) -> bool:
         until = self.can_loss.get(frame_id)
         return until is not None and t_s < until
+
+    def _forward(self, bus: VehicleBus, ecu: str, frames, t_s: float) -> None:
+        """An ECU's transmitted frames onto the bus, except those of a lost message."""
+        for f in frames:
+            if not (self.can_loss and self._lost(f.id, t_s)):
+                bus.send(ecu, f)
 
     @staticmethod
     def _spoil(frame: bytes, defect: str) -> bytes:
@@ -164,6 +180,7 @@ class Rig:
         trace = recorder.as_dict()
         from .metrics import compute_metrics
         metrics = compute_metrics(trace)
+        metrics.update(self._eaxle_metrics(trace, out))
         sim = ms_total / 1000.0
         metrics.update({
             "sim_seconds": sim, "wall_seconds": wall,
@@ -187,6 +204,11 @@ class Rig:
         inv_tel = (math.nan,) * cosim.TELEMETRY_COUNT
         bms_tel = (math.nan,) * cosim.TELEMETRY_COUNT
         mode, duties = cosim.POWER_STAGE_OFF, (0.5, 0.5, 0.5)
+        # With actuation_delay_periods = 1 the plant steps with the previous period's answer:
+        # the duties computed from the sample at the start of period k act in period k + 1,
+        # as on the board (and as the firmware's latency compensation assumes).
+        delayed = sc.actuation_delay_periods == 1
+        applied = (mode, duties)
         inverter_sample = cosim.inverter_sample
         act_kind = cosim.INVERTER_ACTUATION
         torque_request = 0.0
@@ -196,6 +218,7 @@ class Rig:
             t = ms * 1e-3
             for fault in sc.faults_between(t, t + 1e-3):
                 self._apply(fault, t)
+            window = self.capture.window_at(t) if self.capture is not None else None
             bus.time_s = t
             bus.poll_tools()
             if ms % 10 == 0:
@@ -232,11 +255,17 @@ class Rig:
                 act = self._answer("inverter", reply, act_kind, expect)
                 if act.status & cosim.STATUS_SAMPLE_REJECTED:
                     self.rejected["inverter"] += 1
+                if window is not None:
+                    self._capture_period(window, expect, s, act, inv_tel)
                 mode, duties, inv_tel = act.mode, act.duties, act.telemetry
-                for f in act.can:
-                    bus.send("inverter", f)
+                if act.can:
+                    self._forward(bus, "inverter", act.can, t)
                 t2 = clock()
-                plant.step(duties[0], duties[1], duties[2], mode)
+                if delayed:
+                    (m_now, d_now), applied = applied, (mode, duties)
+                    plant.step(d_now[0], d_now[1], d_now[2], m_now)
+                else:
+                    plant.step(duties[0], duties[1], duties[2], mode)
                 spent[0] += t1 - t0
                 spent[1] += clock() - t2
                 inv_seq = expect + 1
@@ -250,8 +279,8 @@ class Rig:
             plant.set_contactors(bool(bits & 1), bool(bits & 2), bool(bits & 4))
             plant.set_balancing(list(bact.balancing))
             bms_tel = bact.telemetry
-            for f in bact.can:
-                bus.send("bms", f)
+            if bact.can:
+                self._forward(bus, "bms", bact.can, t)
             bms_seq = bms_expect + 1
             for f in bus.take("vcu", 1 << 30):
                 net.observe(f)
@@ -322,4 +351,45 @@ class Rig:
             "soc_true_min_pct": truth["soc_true_min_pct"],
             "vcu_state": float(self._vcu_cmd.state) if self._vcu_cmd else float(VcuState.OFF),
         }
+        row.update(self._eaxle_columns(inv_tel, mode))
         recorder.append(row)
+
+    # -- e-axle checks: per-period capture, BMS limits on the bus, fault reaction metrics ----
+
+    def _eaxle_columns(self, inv_tel: tuple, mode: int) -> dict[str, float]:
+        """Trace columns for the e-axle checks: the power-stage mode and fault code of the
+        last period of the millisecond, and the current limits of the latest BMS_Limits frame
+        on the bus (NaN until the first)."""
+        limits = self.net.bms_limits
+        return {
+            "power_stage_mode": float(mode),
+            "inverter_fault_code": inv_tel[INV_FAULT_CODE],
+            "bms_discharge_limit_A": limits.get("BMS_DischargeCurrentLimit", math.nan),
+            "bms_charge_limit_A": limits.get("BMS_ChargeCurrentLimit", math.nan),
+        }
+
+    def _capture_period(self, window: int, period: int, sample, act: cosim.Actuation,
+                        previous_telemetry: tuple) -> None:
+        """One capture row, before the plant steps: the truth is at the sample's instant."""
+        plant = self.plant
+        speed = plant.dyno(plant.t_s) if plant.dyno is not None \
+            else plant.vehicle.motor_speed_rad_s
+        self.capture.record(window, period, plant.t_s, sample, act, previous_telemetry,
+                            plant.motor.id_A, plant.motor.iq_A, speed)
+
+    def _eaxle_metrics(self, trace: dict[str, np.ndarray], out: Path | None) -> dict[str, float]:
+        from .metrics import torque_zero_after
+        m: dict[str, float] = {}
+        if self.capture is not None:
+            captured = self.capture.as_dict()
+            m.update(capture_metrics(captured))
+            if out is not None:
+                self.capture.write_csv(out / "capture.csv")
+        for fault in self.sc.faults:
+            if fault.kind == "can_loss" and fault.params.get("message") == "VCU_TorqueRequest":
+                end = fault.at_s + (fault.duration_s if fault.duration_s is not None
+                                    else math.inf)
+                m["torque_zero_after_can_loss_ms"] = torque_zero_after(
+                    trace, fault.at_s, end, ZERO_TORQUE_NM)
+                break
+        return m

@@ -22,6 +22,7 @@ from typing import Any, Mapping
 import numpy as np
 import yaml
 
+from . import capture as _capture  # noqa: F401 - registers the per-period capture metrics
 from .metrics import COMPARISONS, METRICS, Expectation
 from .plant import PLANT_FAULT_KINDS, PlantParams, apply_overrides
 from .plants.dclink import CONTACTOR_NAMES
@@ -39,6 +40,7 @@ TOP_LEVEL_KEYS = (
     "name", "description", "kind", "duration_s", "control_period_us", "seed", "ambient_C",
     "key_on_s", "key_off_s", "speed_profile", "current_profile", "initial_soc_pct",
     "soc_spread_pct", "plant", "sensors", "controller", "faults", "expectations",
+    "torque_profile", "capture", "actuation_delay_periods",
 )
 # Per fault kind: required and optional parameters (besides at_s, kind, duration_s).
 FAULT_PARAMS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -51,6 +53,13 @@ FAULT_PARAMS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "cosim_bad_frame": (("ecu", "defect"), ()),
 }
 PLANT_SECTIONS = ("vehicle", "motor", "dclink", "battery", "thermal")
+FAULT_TIME_SLACK_S = 1e-9
+# Plant keys that are not dataclass sections.
+PLANT_DYNO_KEY = "dyno_speed_profile"
+DYNO_SPEED_RANGE_RPM = (-15000.0, 15000.0)
+# A capture window records every control period (20 000 rows per second at 50 µs).
+MAX_CAPTURE_S = 2.0
+TORQUE_PROFILE_RANGE_NM = (-400.0, 400.0)
 
 
 class ScenarioError(Exception):
@@ -86,6 +95,10 @@ class Scenario:
     key_off_s: float | None = None
     speed_profile: np.ndarray | None = None      # (N, 2): t_s, speed_kph
     current_profile: np.ndarray | None = None    # (N, 2): t_s, current_A (+ = discharge)
+    torque_profile: np.ndarray | None = None     # (N, 2): t_s, torque request N·m (bench)
+    dyno_speed_profile: np.ndarray | None = None  # (N, 2): t_s, motor shaft speed rpm
+    capture: list[tuple[float, float]] = field(default_factory=list)  # (from_s, to_s)
+    actuation_delay_periods: int = 0
     initial_soc_pct: float = 80.0
     soc_spread_pct: float = 0.5
     plant_overrides: dict[str, Any] = field(default_factory=dict)
@@ -108,6 +121,8 @@ class Scenario:
         p.seed = self.seed
         p.battery.initial_soc_pct = self.initial_soc_pct
         p.battery.soc_spread_pct = self.soc_spread_pct
+        if self.dyno_speed_profile is not None:
+            p.dyno_speed_profile = self.dyno_speed_profile.tolist()
         return p
 
     def controller_params(self) -> VehicleControllerParams:
@@ -119,6 +134,11 @@ class Scenario:
         pts = self.speed_profile if self.speed_profile is not None else [[0.0, 0.0]]
         return Profile(pts)
 
+    def torque_target(self) -> Profile | None:
+        """The bench torque request replacing the driver (None: the driver follows the speed
+        profile)."""
+        return Profile(self.torque_profile) if self.torque_profile is not None else None
+
     def current_target(self) -> Profile:
         pts = self.current_profile if self.current_profile is not None else [[0.0, 0.0]]
         return Profile(pts)
@@ -127,8 +147,11 @@ class Scenario:
         return t_s >= self.key_on_s and (self.key_off_s is None or t_s < self.key_off_s)
 
     def faults_between(self, t0_s: float, t1_s: float) -> list[Fault]:
-        """Faults due in [t0, t1), in file order."""
-        return [f for f in self.faults if t0_s <= f.at_s < t1_s]
+        """Faults due in [t0, t1), in file order. The bounds are taken 1 ns early: the rig's
+        millisecond times are products like 699 * 1e-3 = 0.6990000000000001, and a fault at
+        0.7 s must not fall into the millisecond before."""
+        lo, hi = t0_s - FAULT_TIME_SLACK_S, t1_s - FAULT_TIME_SLACK_S
+        return [f for f in self.faults if lo <= f.at_s < hi]
 
 
 class _Checker:
@@ -235,6 +258,43 @@ def _profile(c: _Checker, key: str, value: Any, value_range: tuple[float, float]
     return np.array(pts, dtype=float) if ok else None
 
 
+def _capture_windows(c: _Checker, value: Any,
+                     duration: float | None) -> list[tuple[float, float]]:
+    """`capture`: one {from_s, to_s} mapping or a list of them; windows must not overlap."""
+    items = value if isinstance(value, list) else [value]
+    if not items:
+        c.err("capture", "expected {from_s, to_s} or a non-empty list of them")
+        return []
+    windows: list[tuple[float, float]] = []
+    for i, item in enumerate(items):
+        w = f"capture[{i}]" if isinstance(value, list) else "capture"
+        m = c.mapping(w, item)
+        if m is None:
+            continue
+        c.unknown_keys(w, m, ("from_s", "to_s"))
+        bad = False
+        for k in ("from_s", "to_s"):
+            if k not in m:
+                c.err(f"{w}.{k}", "missing (required)")
+                bad = True
+        if bad:
+            continue
+        t0 = c.number(f"{w}.from_s", m["from_s"], 0.0, duration)
+        t1 = c.number(f"{w}.to_s", m["to_s"], 0.0, duration)
+        if t0 is None or t1 is None:
+            continue
+        if t1 <= t0:
+            c.err(f"{w}.to_s", f"{_fmt(t1)} s is not after from_s ({_fmt(t0)} s)")
+        elif t1 - t0 > MAX_CAPTURE_S:
+            c.err(w, f"window of {_fmt(t1 - t0)} s is longer than {_fmt(MAX_CAPTURE_S)} s")
+        elif windows and t0 < windows[-1][1]:
+            c.err(f"{w}.from_s", f"{_fmt(t0)} s is inside the previous window; windows must "
+                                 "be in time order and not overlap")
+        else:
+            windows.append((t0, t1))
+    return windows
+
+
 def _check_overrides(c: _Checker, where: str, value: Any, target: Any) -> dict[str, Any]:
     m = c.mapping(where, value)
     if m is None:
@@ -296,14 +356,20 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
     spread = c.number("soc_spread_pct", data.get("soc_spread_pct", 0.5), 0.0, 10.0)
 
     speed = current = None
+    torque = None
     if kind == "drive":
-        if "speed_profile" not in data:
-            c.err("speed_profile", "missing (required for kind: drive)")
-        else:
+        if "torque_profile" in data:
+            torque = _profile(c, "torque_profile", data["torque_profile"],
+                              TORQUE_PROFILE_RANGE_NM, duration)
+        if "speed_profile" in data:
             speed = _profile(c, "speed_profile", data["speed_profile"], (0.0, 200.0), duration)
+        elif "torque_profile" not in data:
+            c.err("speed_profile", "missing (required for kind: drive without torque_profile)")
         if "current_profile" in data:
             c.err("current_profile", "only allowed with kind: battery")
     else:
+        if "torque_profile" in data:
+            c.err("torque_profile", "only allowed with kind: drive")
         if "current_profile" not in data:
             c.err("current_profile", "missing (required for kind: battery)")
         else:
@@ -314,10 +380,17 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
 
     defaults = PlantParams()
     plant_ov: dict[str, Any] = {}
+    dyno = None
     if "plant" in data:
         pm = c.mapping("plant", data["plant"])
         if pm is not None:
-            c.unknown_keys("plant", pm, PLANT_SECTIONS)
+            c.unknown_keys("plant", pm, PLANT_SECTIONS + (PLANT_DYNO_KEY,))
+            if PLANT_DYNO_KEY in pm:
+                if kind != "drive":
+                    c.err(f"plant.{PLANT_DYNO_KEY}", "only allowed with kind: drive")
+                else:
+                    dyno = _profile(c, f"plant.{PLANT_DYNO_KEY}", pm[PLANT_DYNO_KEY],
+                                    DYNO_SPEED_RANGE_RPM, duration)
             for sec in PLANT_SECTIONS:
                 if sec in pm:
                     plant_ov[sec] = _check_overrides(c, f"plant.{sec}", pm[sec],
@@ -433,12 +506,17 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
             if None not in (metric, op, bound, tol):
                 expectations.append(Expectation(metric, op, bound, tol))
 
+    capture = _capture_windows(c, data["capture"], duration) if "capture" in data else []
+    delay = c.integer("actuation_delay_periods", data.get("actuation_delay_periods", 0), 0, 1)
+
     if c.problems:
         raise ScenarioError(c.problems)
     sc = Scenario(
         name=name, kind=kind, duration_s=duration, control_period_s=period_us / 1e6,
         description=description, seed=seed, ambient_C=ambient, key_on_s=key_on,
         key_off_s=key_off, speed_profile=speed, current_profile=current,
+        torque_profile=torque, dyno_speed_profile=dyno, capture=capture,
+        actuation_delay_periods=delay or 0,
         initial_soc_pct=soc0, soc_spread_pct=spread, plant_overrides=plant_ov,
         sensor_overrides=sensor_ov, controller_overrides=ctrl_ov,
         faults=sorted(faults, key=lambda f: f.at_s), expectations=expectations, source=source)

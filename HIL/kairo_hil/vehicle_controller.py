@@ -21,6 +21,10 @@ e the speed error; a_target is the profile's slope (feed-forward). The wheel-for
 becomes a motor torque request within [-regen limit, +max torque]; the regen limit fades to
 zero at low speed (fade_end..fade_start) and whatever braking regen cannot deliver goes to the
 mechanical brake (blending). At standstill with a zero target a hold brake force is applied.
+
+Bench torque request: with a `torque_profile` (N·m over time) the driver is replaced: in DRIVE
+the request is the profile's value as it stands, unclamped by the driver's torque limits (the
+inverter applies its own), and no mechanical brake is used. The sequencing is unchanged.
 """
 
 from __future__ import annotations
@@ -114,8 +118,10 @@ class Profile:
 class VehicleController:
     def __init__(self, params: VehicleControllerParams | None = None,
                  speed_profile_kph: Profile | None = None,
-                 vehicle: VehicleParams | None = None) -> None:
+                 vehicle: VehicleParams | None = None,
+                 torque_profile: Profile | None = None) -> None:
         self.p = params or VehicleControllerParams()
+        self.torque_profile = torque_profile
         self.p.validate()
         self.profile = speed_profile_kph or Profile([[0.0, 0.0]])
         # A model of the car (not the plant instance) for the road-load feed-forward.
@@ -177,7 +183,11 @@ class VehicleController:
         holding = target_kph <= 0.05 and abs(v) < 0.3
         torque = 0.0
         brake = 0.0
-        if st == VcuState.DRIVE and not holding:
+        if self.torque_profile is not None:
+            self._integral = 0.0
+            if st == VcuState.DRIVE:
+                torque = self.torque_profile(t_s)
+        elif st == VcuState.DRIVE and not holding:
             regen = self.regen_limit_Nm(v * 3.6)
             if t_dem >= 0.0:
                 torque = min(t_dem, p.max_torque_Nm)

@@ -71,6 +71,11 @@ class Vehicle:
         return self.speed_m_s * self._g_over_r
 
     @property
+    def motor_speed_per_vehicle_speed(self) -> float:
+        """Gear ratio over wheel radius: motor rad/s per m/s of vehicle speed."""
+        return self._g_over_r
+
+    @property
     def speed_kph(self) -> float:
         return self.speed_m_s * 3.6
 
@@ -85,6 +90,13 @@ class Vehicle:
         """Aerodynamic + rolling + grade force opposing forward motion at a given speed."""
         roll = self._f_roll if speed_m_s > 0.0 else (-self._f_roll if speed_m_s < 0.0 else 0.0)
         return self._k_aero * speed_m_s * abs(speed_m_s) + roll + self._f_grade
+
+    def roll_at(self, speed_m_s: float, dt_s: float) -> None:
+        """Moves at an imposed speed (the wheels on a dynamometer's rollers) for dt_s; the
+        speed is reached at the end of the step, the distance grows with the mean."""
+        v = self.speed_m_s
+        self.distance_m += 0.5 * (v + speed_m_s) * dt_s
+        self.speed_m_s = float(speed_m_s)
 
     def step(self, motor_torque_Nm: float, brake_force_N: float, dt_s: float) -> None:
         v = self.speed_m_s
