@@ -98,7 +98,7 @@ class Scenario:
     torque_profile: np.ndarray | None = None     # (N, 2): t_s, torque request N·m (bench)
     dyno_speed_profile: np.ndarray | None = None  # (N, 2): t_s, motor shaft speed rpm
     capture: list[tuple[float, float]] = field(default_factory=list)  # (from_s, to_s)
-    actuation_delay_periods: int = 0
+    actuation_delay_periods: int = 1
     initial_soc_pct: float = 80.0
     soc_spread_pct: float = 0.5
     plant_overrides: dict[str, Any] = field(default_factory=dict)
@@ -507,7 +507,7 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
                 expectations.append(Expectation(metric, op, bound, tol))
 
     capture = _capture_windows(c, data["capture"], duration) if "capture" in data else []
-    delay = c.integer("actuation_delay_periods", data.get("actuation_delay_periods", 0), 0, 1)
+    delay = c.integer("actuation_delay_periods", data.get("actuation_delay_periods", 1), 0, 1)
 
     if c.problems:
         raise ScenarioError(c.problems)

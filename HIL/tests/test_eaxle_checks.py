@@ -79,7 +79,7 @@ def test_shipped_eaxle_scenarios_load():
 
 def test_bench_scenario_needs_no_speed_profile_and_keeps_the_defaults(tmp_path):
     sc = load_scenario(write(tmp_path, BENCH))
-    assert sc.capture == [] and sc.actuation_delay_periods == 0
+    assert sc.capture == [] and sc.actuation_delay_periods == 1  # the board's timing by default
     assert sc.plant_params().dyno_speed_profile is None
     sc = load_scenario(write(tmp_path, dict(BENCH, capture={"from_s": 1.0, "to_s": 1.1})))
     assert sc.capture == [(1.0, 1.1)]
