@@ -1,3 +1,4 @@
+import ControlMath
 import MotorControl
 import Platform
 import Scheduling
@@ -41,9 +42,9 @@ import VehicleNetwork
 /// | 13 | control periods without a valid sample (count) |
 /// | 14 | power-stage mode (`PowerStageMode` raw value) |
 /// | 15 | E2E status of the torque request (`E2EStatus.measurementCode`) |
-public struct InverterECU<Sensors: InverterSensors, Stage: PowerStage, Bus: CANController>:
-  TaskSet, MeasurementSource
-{
+public struct InverterECU<
+  Sensors: InverterSensors, Stage: PowerStage, Bus: CANController, Store: NonVolatileStore
+>: TaskSet, MeasurementSource {
   /// Task indices, highest priority first.
   public enum Task: Int {
     /// Every control period: CAN reception into the queue, sample, current loop, PWM update.
@@ -69,6 +70,8 @@ public struct InverterECU<Sensors: InverterSensors, Stage: PowerStage, Bus: CANC
   public var sensors: Sensors
   public var stage: Stage
   public var bus: Bus
+  /// Holds the diagnostic records (SecurityAccess attempt counter, DTCs).
+  public var store: Store
   public let controlPeriodMicroseconds: UInt32
 
   public private(set) var drive: InverterDrive
@@ -88,12 +91,33 @@ public struct InverterECU<Sensors: InverterSensors, Stage: PowerStage, Bus: CANC
   public private(set) var transmitFailures: UInt32 = 0
   /// INV_Status2 is sent by the next 1 kHz job.
   var status2Due = false
+  /// The UDS server (0x7E0/0x7E8, functional 0x7DF) with the inverter's DTC table; served
+  /// from the 1 kHz job (`InverterECUDiagnostics.swift`).
+  public internal(set) var diagnostics: InverterDiagnosticServer
+  /// Diagnostic request frames between the control-rate task and the 1 kHz job.
+  var diagnosticQueue = RingBuffer<CANFrame, 8>(placeholder: CANFrame(id: 0, length: 0))
+  /// Diagnostic request frames that did not fit in the queue.
+  public internal(set) var diagnosticFramesDropped: UInt32 = 0
+  /// A response frame the controller refused, sent first at the next job.
+  var heldDiagnosticFrame: CANFrame?
+  /// Milliseconds since power-up (1 kHz jobs run), the diagnostic time base.
+  public internal(set) var uptime_ms: UInt32 = 0
+  /// DTC tests failed since their last report (bit = `InverterDTC` row) and at the last job.
+  var pendingFailures: UInt16 = 0
+  var lastFailures: UInt16 = 0
+  var nextReportedDTC = 0
+  var lastMissingSamples: UInt32 = 0
+  var lastPersist_ms: UInt32 = 0
+  /// An ECUReset the server answered (after its response left): the board acts on it.
+  public internal(set) var resetRequest: UDSResetType?
   /// Rows of the protection table whose reaction is zero torque (a `ProtectionID.mask` set).
   let zeroTorqueRows: UInt16
 
   /// The ECU with the build's brand calibration (`defaultCalibration`).
-  public init(sensors: Sensors, stage: Stage, bus: Bus) {
-    self.init(sensors: sensors, stage: stage, bus: bus, calibration: Self.defaultCalibration)
+  public init(sensors: Sensors, stage: Stage, bus: Bus, store: Store) {
+    self.init(
+      sensors: sensors, stage: stage, bus: bus, store: store,
+      calibration: Self.defaultCalibration)
   }
 
   /// - Parameters:
@@ -101,12 +125,13 @@ public struct InverterECU<Sensors: InverterSensors, Stage: PowerStage, Bus: CANC
   ///   - resolverOffset_counts: electrical angle of the d axis at resolver reading 0
   ///     (`ResolverAngle`); 0 for the reference e-axle, whose resolver is aligned.
   public init(
-    sensors: Sensors, stage: Stage, bus: Bus, calibration: InverterCalibration,
+    sensors: Sensors, stage: Stage, bus: Bus, store: Store, calibration: InverterCalibration,
     resolverOffset_counts: UInt16 = 0
   ) {
     self.sensors = sensors
     self.stage = stage
     self.bus = bus
+    self.store = store
     let period_s = calibration.tuning.controlPeriod_s
     controlPeriodMicroseconds = UInt32(bitPattern: Int32(period_s * 1e6 + 0.5))
     let ticksPerMillisecond = Self.ticksPerMillisecond(controlPeriodMicroseconds)
@@ -121,6 +146,9 @@ public struct InverterECU<Sensors: InverterSensors, Stage: PowerStage, Bus: CANC
       rows |= 1 << UInt16(row)
     }
     zeroTorqueRows = rows
+    diagnostics = Self.makeDiagnostics(calibration: calibration)
+    diagnostics.restore(from: store, now_ms: 0, entropy: Self.uniqueID)
+    diagnostics.dtcs.startOperationCycle()
   }
 
   static func ticksPerMillisecond(_ periodMicroseconds: UInt32) -> UInt32 {
@@ -150,12 +178,18 @@ public struct InverterECU<Sensors: InverterSensors, Stage: PowerStage, Bus: CANC
       torqueManagement()
       if status2Due {
         status2Due = false
-        transmit(status2Message().encode())
+        if diagnostics.uds.communication.normalTransmit {
+          transmit(status2Message().encode())
+        }
       }
+      serveDiagnostics()
     case .canStatus:
-      transmit(statusMessage().encode())
+      // CommunicationControl (0x28) may have switched the cyclic frames off.
+      if diagnostics.uds.communication.normalTransmit {
+        transmit(statusMessage().encode())
+      }
       status2Due = true
-    case .housekeeping, .none: break
+    case .housekeeping, .none: persistDiagnostics()
     }
   }
 
@@ -164,6 +198,7 @@ public struct InverterECU<Sensors: InverterSensors, Stage: PowerStage, Bus: CANC
     var frames = 0
     while frames < DriveCommandReceiver.maxFramesPerPeriod, let frame = bus.receive() {
       receiver.enqueue(frame)
+      enqueueDiagnostic(frame)
       frames += 1
     }
     if let sample = sensors.sample() {

@@ -47,6 +47,10 @@ uint32_t board_ecu_storage_size(void) { return sizeof ecu_state_storage; }
 // zeroed, which the record format reads as "no valid record").
 __attribute__((section(".noinit"))) volatile uint8_t kairo_retained_store[KAIRO_RETAINED_STORE_SIZE];
 
+// The diagnostic records' region, retained the same way (only images that use it keep it).
+__attribute__((section(".noinit"))) volatile uint8_t
+    kairo_diagnostic_store[KAIRO_DIAGNOSTIC_STORE_SIZE];
+
 #define SCB_CPACR (*(volatile uint32_t *)0xE000ED88u)
 
 __attribute__((noreturn)) void Reset_Handler(void) {

@@ -167,7 +167,7 @@ struct BenchImage {
 
   nonisolated(unsafe) static var inverter = InverterECU(
     sensors: TurningRotorSensors(), stage: BenchPowerStage(), bus: OneFrameBus(),
-    calibration: .brandA)
+    store: RetainedDiagnosticStore(), calibration: .brandA)
 
   /// Brings the inverter ECU to running at 50 N·m: 70 ms of its whole schedule with the VCU's
   /// torque request every 10 ms and the BMS limits every 100 ms.

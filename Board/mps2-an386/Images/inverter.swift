@@ -34,12 +34,12 @@ struct InverterImage {
     let ecu = Board.ecuStorage(
       for: InverterECU<
         CoSimulationInverterSensors, CoSimulationPowerStage,
-        CoSimulationCANController
+        CoSimulationCANController, RetainedDiagnosticStore
       >.self)
     ecu.initialize(
       to: InverterECU(
         sensors: CoSimulationInverterSensors(), stage: CoSimulationPowerStage(),
-        bus: CoSimulationCANController()))
+        bus: CoSimulationCANController(), store: RetainedDiagnosticStore()))
     return Board.runCoSimulation(
       &ecu.pointee, frames: InverterFrames.self, linkPrefix: link,
       supervisionTicks: ecu.pointee.supervisionTicks)
@@ -48,11 +48,14 @@ struct InverterImage {
   @inline(never)
   static func runStandalone(ticks: UInt32) -> CyclicScheduler {
     let ecu = Board.ecuStorage(
-      for: InverterECU<BenchInverterSensors, BenchPowerStage, UnconnectedCANController>.self)
+      for: InverterECU<
+        BenchInverterSensors, BenchPowerStage, UnconnectedCANController,
+        RetainedDiagnosticStore
+      >.self)
     ecu.initialize(
       to: InverterECU(
         sensors: BenchInverterSensors(), stage: BenchPowerStage(),
-        bus: UnconnectedCANController()))
+        bus: UnconnectedCANController(), store: RetainedDiagnosticStore()))
     return Board.runStandalone(
       &ecu.pointee, periodMicroseconds: ecu.pointee.controlPeriodMicroseconds,
       supervisionTicks: ecu.pointee.supervisionTicks, ticks: ticks)

@@ -22,3 +22,23 @@ public struct RetainedRAMStore: NonVolatileStore {
     return true
   }
 }
+
+/// The second retained-RAM region (.noinit, 664 bytes): the diagnostic server's records
+/// (SecurityAccess attempt counter and boot count at 0, DTC record at 16). Kept apart from
+/// `RetainedRAMStore` so the BMS's double-buffered record keeps its layout.
+public struct RetainedDiagnosticStore: NonVolatileStore {
+  public init() {}
+
+  public var capacity: Int { Int(diagnostic_store_size()) }
+
+  public func read(at offset: Int) -> UInt8 {
+    guard offset >= 0 && offset < capacity else { return 0xFF }
+    return diagnostic_store_load(UInt32(offset))
+  }
+
+  public mutating func write(_ byte: UInt8, at offset: Int) -> Bool {
+    guard offset >= 0 && offset < capacity else { return false }
+    diagnostic_store_store(UInt32(offset), byte)
+    return true
+  }
+}
