@@ -55,6 +55,12 @@ public enum BatteryDTC: Int, Sendable {
 
   public static func table() -> DTCManager {
     var manager = DTCManager()
+    addRows(to: &manager)
+    return manager
+  }
+
+  /// Adds the rows to an empty manager, in place.
+  public static func addRows(to manager: inout DTCManager) {
     for row in 0..<count {
       // 16 distinct rows in an empty 16-row table cannot fail.
       try? manager.add(
@@ -62,7 +68,6 @@ public enum BatteryDTC: Int, Sendable {
           number: number(row: row), failThreshold: 1, passThreshold: -1,
           requestsWarningIndicator: row != BatteryDTC.implausibleMeasurement.rawValue))
     }
-    return manager
   }
 }
 

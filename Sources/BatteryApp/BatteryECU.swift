@@ -133,9 +133,7 @@ public struct BatteryECU<
     self.bus = bus
     self.store = store
     self.diagnosticStore = diagnosticStore
-    diagnostics = Self.makeDiagnostics()
-    diagnostics.restore(from: diagnosticStore, now_ms: 0, entropy: Self.uniqueID)
-    diagnostics.dtcs.startOperationCycle()
+    diagnostics = Self.emptyDiagnostics()
     restoredFromStore = restored != nil
     cellCount = description.cellCount
     temperatureSensorCount = description.temperatureSensorCount
@@ -143,9 +141,12 @@ public struct BatteryECU<
     snapshot = manager.snapshot()
     lastSaved = restored
     refresh()
+    fillDiagnosticTables()
   }
 
-  /// Starts the ECU in place, exactly as `init` does, one stored property at a time: the board
+  /// Starts the ECU in place, exactly as `init` does, one stored property at a time, except
+  /// the diagnostic server: call `startDiagnostics()` next, from a shallow frame (the server
+  /// is built in a 2.8 KB temporary). The board
   /// constructs the ECU in its static storage with this (Swift builds a struct in its
   /// initialiser's frame and copies it out, which for this ≈ 3 KB struct and its manager cost
   /// more stack than the board has). Every stored property is written before any is read.
@@ -160,7 +161,6 @@ public struct BatteryECU<
     self.bus = bus
     self.store = store
     self.diagnosticStore = diagnosticStore
-    startDiagnostics()
     restoredFromStore = restored != nil
     cellCount = description.cellCount
     temperatureSensorCount = description.temperatureSensorCount

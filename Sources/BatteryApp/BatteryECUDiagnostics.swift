@@ -21,19 +21,12 @@ extension BatteryECU {
   /// Milliseconds since the ECU started (1 ms jobs run), the diagnostic time base.
   public var uptime_ms: UInt32 { jobs[Task.currentIntegration.rawValue] }
 
-  static func makeDiagnostics() -> BatteryDiagnosticServer {
-    var identifiers = DataIdentifierTable.ecuIdentification()
-    fill(&identifiers, UDSIdentifiers.vin, "KAIRO000000000000")
-    fill(&identifiers, UDSIdentifiers.ecuSerialNumber, "KAIRO-BMS-000001")
-    fill(&identifiers, UDSIdentifiers.softwareVersion, "0.1.0   ")
-    var active = [4 of UInt8](repeating: 0)
-    active[0] = 0x41  // brand A: the BMS has one calibration set (the reference pack)
-    active[3] = 1
-    identifiers.setValue(UDSIdentifiers.activeCalibration, active.span)
-    return BatteryDiagnosticServer(
+  /// The server with empty tables: `startDiagnostics` fills them in place (a filled server
+  /// built in one expression took three copies of its tables on the stack).
+  static func emptyDiagnostics() -> BatteryDiagnosticServer {
+    BatteryDiagnosticServer(
       configuration: .battery, application: BatteryDiagnostics(),
-      keys: XTEASecurityKeyAlgorithm.development, dataIdentifiers: identifiers,
-      dtcs: BatteryDTC.table())
+      keys: XTEASecurityKeyAlgorithm.development, dataIdentifiers: DataIdentifierTable())
   }
 
   static func fill(_ table: inout DataIdentifierTable, _ id: UInt16, _ text: StaticString) {
@@ -48,9 +41,28 @@ extension BatteryECU {
     table.setValue(id, bytes.span.extracting(0..<count))
   }
 
-  /// In-place start of the server (`start` builds the ECU field by field).
-  mutating func startDiagnostics() {
-    diagnostics = Self.makeDiagnostics()
+  /// Starts the diagnostic server in place, after `start` (which leaves it alone): the image
+  /// calls it from `main`, so the server's temporary is not on the stack together with the
+  /// construction frames.
+  @inline(never)
+  public mutating func startDiagnostics() {
+    diagnostics = Self.emptyDiagnostics()
+    fillDiagnosticTables()
+  }
+
+  /// Fills the identification rows and the DTC table in place, restores the records and
+  /// starts the operation cycle.
+  @inline(never)
+  mutating func fillDiagnosticTables() {
+    diagnostics.uds.dataIdentifiers.addIdentificationRows()
+    Self.fill(&diagnostics.uds.dataIdentifiers, UDSIdentifiers.vin, "KAIRO000000000000")
+    Self.fill(&diagnostics.uds.dataIdentifiers, UDSIdentifiers.ecuSerialNumber, "KAIRO-BMS-000001")
+    Self.fill(&diagnostics.uds.dataIdentifiers, UDSIdentifiers.softwareVersion, "0.1.0   ")
+    var active = [4 of UInt8](repeating: 0)
+    active[0] = 0x41  // brand A: the BMS has one calibration set (the reference pack)
+    active[3] = 1
+    diagnostics.uds.dataIdentifiers.setValue(UDSIdentifiers.activeCalibration, active.span)
+    BatteryDTC.addRows(to: &diagnostics.dtcs)
     diagnostics.restore(from: diagnosticStore, now_ms: 0, entropy: Self.uniqueID)
     diagnostics.dtcs.startOperationCycle()
   }

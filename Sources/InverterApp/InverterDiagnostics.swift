@@ -51,6 +51,12 @@ public enum InverterDTC: Int, Sendable {
   /// monitor) sets the DTC at once and one passing test heals it.
   public static func table() -> DTCManager {
     var manager = DTCManager()
+    addRows(to: &manager)
+    return manager
+  }
+
+  /// Adds the rows to an empty manager, in place.
+  public static func addRows(to manager: inout DTCManager) {
     for row in 0..<count {
       // 14 distinct rows in an empty 16-row table cannot fail.
       try? manager.add(
@@ -58,7 +64,6 @@ public enum InverterDTC: Int, Sendable {
           number: number(row: row), failThreshold: 1, passThreshold: -1,
           requestsWarningIndicator: row <= InverterDTC.angleJump.rawValue))
     }
-    return manager
   }
 }
 

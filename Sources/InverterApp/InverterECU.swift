@@ -72,7 +72,7 @@ public struct InverterECU<
   public var bus: Bus
   /// Holds the diagnostic records (SecurityAccess attempt counter, DTCs).
   public var store: Store
-  public let controlPeriodMicroseconds: UInt32
+  public private(set) var controlPeriodMicroseconds: UInt32
 
   public private(set) var drive: InverterDrive
   public private(set) var receiver: DriveCommandReceiver
@@ -111,7 +111,7 @@ public struct InverterECU<
   /// An ECUReset the server answered (after its response left): the board acts on it.
   public internal(set) var resetRequest: UDSResetType?
   /// Rows of the protection table whose reaction is zero torque (a `ProtectionID.mask` set).
-  let zeroTorqueRows: UInt16
+  private(set) var zeroTorqueRows: UInt16
 
   /// The ECU with the build's brand calibration (`defaultCalibration`).
   public init(sensors: Sensors, stage: Stage, bus: Bus, store: Store) {
@@ -146,9 +146,55 @@ public struct InverterECU<
       rows |= 1 << UInt16(row)
     }
     zeroTorqueRows = rows
-    diagnostics = Self.makeDiagnostics(calibration: calibration)
-    diagnostics.restore(from: store, now_ms: 0, entropy: Self.uniqueID)
-    diagnostics.dtcs.startOperationCycle()
+    diagnostics = Self.emptyDiagnostics(calibration: calibration)
+    fillDiagnosticTables(calibration: calibration, store: store)
+  }
+
+  /// Starts the ECU in place, exactly as `init` does, one stored property at a time: the board
+  /// constructs the ECU (≈ 4.4 KB with its diagnostic server) in its static storage with this;
+  /// built in `init`'s frame and copied out it cost more stack than the board has. Every
+  /// stored property is written before any is read.
+  public mutating func start(
+    sensors: Sensors, stage: Stage, bus: Bus, store: Store,
+    calibration: InverterCalibration = Self.defaultCalibration, resolverOffset_counts: UInt16 = 0
+  ) {
+    self.sensors = sensors
+    self.stage = stage
+    self.bus = bus
+    self.store = store
+    let period_s = calibration.tuning.controlPeriod_s
+    controlPeriodMicroseconds = UInt32(bitPattern: Int32(period_s * 1e6 + 0.5))
+    let ticksPerMillisecond = Self.ticksPerMillisecond(controlPeriodMicroseconds)
+    let torquePeriod_s = Float(Int(ticksPerMillisecond)) * period_s
+    drive = InverterDrive(
+      calibration: calibration, angleOffset_counts: resolverOffset_counts,
+      torqueManagementPeriod_s: torquePeriod_s)
+    receiver = DriveCommandReceiver(period_s: torquePeriod_s)
+    lastCommand = .off
+    torque = TorqueManagerOutputs(
+      reference: DirectQuadrature(d: 0, q: 0), torque_Nm: 0, fieldWeakening_A: 0)
+    limits = .zero
+    jobs = .init(repeating: 0)
+    missingSamples = 0
+    transmitFailures = 0
+    status2Due = false
+    var rows: UInt16 = 0
+    for row in 0..<ProtectionTable.count
+    where calibration.protections.rules[row].reaction == .zeroTorque {
+      rows |= 1 << UInt16(row)
+    }
+    zeroTorqueRows = rows
+    diagnosticQueue = RingBuffer(placeholder: CANFrame(id: 0, length: 0))
+    diagnosticFramesDropped = 0
+    heldDiagnosticFrame = nil
+    uptime_ms = 0
+    pendingFailures = 0
+    lastFailures = 0
+    nextReportedDTC = 0
+    lastMissingSamples = 0
+    lastPersist_ms = 0
+    resetRequest = nil
+    startDiagnostics(calibration: calibration, store: store)
   }
 
   static func ticksPerMillisecond(_ periodMicroseconds: UInt32) -> UInt32 {

@@ -1,3 +1,4 @@
+import ControlMath
 import MotorControl
 import Platform
 import VehicleNetwork
@@ -20,20 +21,39 @@ extension InverterECU {
   /// CAN timeouts are not tested until the bus had this long to come up after power-up.
   static var communicationStartDelay_ms: UInt32 { 1000 }
 
-  static func makeDiagnostics(calibration: InverterCalibration) -> InverterDiagnosticServer {
+  /// The server with empty tables: `startDiagnostics` fills them in place (a filled server
+  /// built in one expression took three copies of its tables on the stack).
+  static func emptyDiagnostics(calibration: InverterCalibration) -> InverterDiagnosticServer {
     var configuration = DiagnosticServerConfiguration.inverter
     // Four consecutive frames per flow control: a request never brings more frames between
     // two 1 kHz jobs than `diagnosticQueue` holds.
     configuration.isoTp.blockSize = 4
-    var identifiers = DataIdentifierTable.ecuIdentification()
-    setIdentification(&identifiers, serial: "KAIRO-INV-000001", calibration: calibration)
     return InverterDiagnosticServer(
       configuration: configuration,
       application: InverterDiagnostics(
         settings: calibration.offsetCalibration,
         nominalZero_counts: calibration.scaling.phaseCurrentZero_counts),
-      keys: XTEASecurityKeyAlgorithm.development, dataIdentifiers: identifiers,
-      dtcs: InverterDTC.table())
+      keys: XTEASecurityKeyAlgorithm.development, dataIdentifiers: DataIdentifierTable())
+  }
+
+  /// Starts the server in place (`start`); its own frame, so that the server's temporary is
+  /// not on the stack together with the other fields' temporaries.
+  @inline(never)
+  mutating func startDiagnostics(calibration: InverterCalibration, store: Store) {
+    diagnostics = Self.emptyDiagnostics(calibration: calibration)
+    fillDiagnosticTables(calibration: calibration, store: store)
+  }
+
+  /// Fills the identification rows and the DTC table in place, restores the records from
+  /// `store` and starts the operation cycle.
+  @inline(never)
+  mutating func fillDiagnosticTables(calibration: InverterCalibration, store: Store) {
+    diagnostics.uds.dataIdentifiers.addIdentificationRows()
+    Self.setIdentification(
+      &diagnostics.uds.dataIdentifiers, serial: "KAIRO-INV-000001", calibration: calibration)
+    InverterDTC.addRows(to: &diagnostics.dtcs)
+    diagnostics.restore(from: store, now_ms: 0, entropy: Self.uniqueID)
+    diagnostics.dtcs.startOperationCycle()
   }
 
   /// Control-rate side: keeps the frames addressed to the server for the 1 kHz job.
@@ -74,7 +94,8 @@ extension InverterECU {
         id_A: loop.current.d, iq_A: loop.current.q)
     }
     live.state = drive.stateMachine.state
-    live.faultCode = faultCode
+    live.faultCode = Self.faultCode(
+      drive.stateMachine.fault, tripped: drive.protectionStatus.tripped)
     live.isStopped =
       lastCommand.mode == .off && live.speed_rpm.magnitude < InverterDiagnostics.maxStandstill_rpm
     live.sample = drive.lastSample

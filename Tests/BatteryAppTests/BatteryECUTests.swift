@@ -351,6 +351,7 @@ struct BatteryECUStartTests {
       pack: FakePackSensors(model: restarted.model), relays: FakeRelays(model: restarted.model),
       bus: FakeBus(bus: restarted.bus), store: used.ecu.store,
       diagnosticStore: used.ecu.diagnosticStore, description: description)
+    ecu.startDiagnostics()
     restarted.ecu = ecu
     let a = Self.trace(&fresh)
     let b = Self.trace(&restarted)

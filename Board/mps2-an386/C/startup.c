@@ -37,7 +37,7 @@ uint32_t board_cosim_storage_size(void) { return sizeof cosim_state_storage; }
 
 // The ECU's own state (the battery ECU is 2772 bytes), started in place by the image's main:
 // in .bss it is counted as RAM at link time and never lives in a stack frame.
-_Alignas(8) static uint8_t ecu_state_storage[3072];
+_Alignas(8) static uint8_t ecu_state_storage[6144];
 
 void *board_ecu_storage(void) { return ecu_state_storage; }
 uint32_t board_ecu_storage_size(void) { return sizeof ecu_state_storage; }

@@ -41,6 +41,7 @@ struct BatteryImage {
           store: RetainedRAMStore(), diagnosticStore: RetainedDiagnosticStore(),
           description: description)
       }
+      ecu.pointee.startDiagnostics()
       scheduler = Board.runCoSimulation(
         &ecu.pointee, frames: BatteryFrames.self, linkPrefix: link,
         supervisionTicks: ecu.pointee.supervisionTicks)
@@ -52,6 +53,7 @@ struct BatteryImage {
           bus: UnconnectedCANController(), store: RetainedRAMStore(),
           diagnosticStore: RetainedDiagnosticStore(), description: description)
       }
+      ecu.pointee.startDiagnostics()
       scheduler = Board.runStandalone(
         &ecu.pointee, periodMicroseconds: ecu.pointee.controlPeriodMicroseconds,
         supervisionTicks: ecu.pointee.supervisionTicks,

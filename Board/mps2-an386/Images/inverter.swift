@@ -26,7 +26,8 @@ struct InverterImage {
     Board.exit(.success)
   }
 
-  // The ECU (1.6 KB) lives in the board's static ECU storage, not on the stack; one function
+  // The ECU (4.4 KB) is started in place in the board's static ECU storage (zero-filled memory
+  // of a trivial type, which `start` writes field by field), not on the stack; one function
   // per mode, not inlined, so only one mode's construction temporaries exist at a time.
 
   @inline(never)
@@ -36,10 +37,9 @@ struct InverterImage {
         CoSimulationInverterSensors, CoSimulationPowerStage,
         CoSimulationCANController, RetainedDiagnosticStore
       >.self)
-    ecu.initialize(
-      to: InverterECU(
-        sensors: CoSimulationInverterSensors(), stage: CoSimulationPowerStage(),
-        bus: CoSimulationCANController(), store: RetainedDiagnosticStore()))
+    ecu.pointee.start(
+      sensors: CoSimulationInverterSensors(), stage: CoSimulationPowerStage(),
+      bus: CoSimulationCANController(), store: RetainedDiagnosticStore())
     return Board.runCoSimulation(
       &ecu.pointee, frames: InverterFrames.self, linkPrefix: link,
       supervisionTicks: ecu.pointee.supervisionTicks)
@@ -52,10 +52,9 @@ struct InverterImage {
         BenchInverterSensors, BenchPowerStage, UnconnectedCANController,
         RetainedDiagnosticStore
       >.self)
-    ecu.initialize(
-      to: InverterECU(
-        sensors: BenchInverterSensors(), stage: BenchPowerStage(),
-        bus: UnconnectedCANController(), store: RetainedDiagnosticStore()))
+    ecu.pointee.start(
+      sensors: BenchInverterSensors(), stage: BenchPowerStage(),
+      bus: UnconnectedCANController(), store: RetainedDiagnosticStore())
     return Board.runStandalone(
       &ecu.pointee, periodMicroseconds: ecu.pointee.controlPeriodMicroseconds,
       supervisionTicks: ecu.pointee.supervisionTicks, ticks: ticks)

@@ -197,6 +197,15 @@ public struct DTCManager: Sendable {
   }
 
   func hasFreezeFrame(at index: Int) -> Bool { entries.span[index].hasFreezeFrame }
+
+  /// Row `index` and the row of `number`, read in place for the server's report paths: the
+  /// non-mutating readers above copied the whole table (904 bytes) into their frame on
+  /// Cortex-M, and the server nests them.
+  mutating func entryInPlace(at index: Int) -> DTCEntry { entries.span[index] }
+
+  mutating func indexInPlace(of number: UInt32) -> Int? {
+    DTCManager.find(number, in: entries.span, count: count)
+  }
   func freezeFrame(at index: Int) -> FreezeFrame { entries.span[index].freezeFrame }
 
   /// DTCs whose status has any bit of `mask` set (ISO 14229-1: status & mask != 0).
