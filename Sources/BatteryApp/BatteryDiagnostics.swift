@@ -200,7 +200,8 @@ public struct BatteryDiagnostics: DiagnosticApplication, Sendable {
 
   private func appendStatus(_ result: inout UDSDataRecord) {
     result.append(testState)
-    let cells = testMask[0].nonzeroBitCount + testMask[1].nonzeroBitCount
+    let cells =
+      testMask[0].nonzeroBitCount + testMask[1].nonzeroBitCount
       + testMask[2].nonzeroBitCount
     result.append(UInt8(truncatingIfNeeded: cells))
   }

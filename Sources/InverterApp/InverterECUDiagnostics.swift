@@ -123,7 +123,8 @@ extension InverterECU {
     failed &= ~(ProtectionID.dcLinkUndervoltage.mask & ~tested)
     // The timeouts and E2E checks count once the bus had time to come up.
     if uptime_ms < Self.communicationStartDelay_ms {
-      let bus = Self.bit(.torqueRequestTimeout) | Self.bit(.batteryLimitsTimeout)
+      let bus =
+        Self.bit(.torqueRequestTimeout) | Self.bit(.batteryLimitsTimeout)
         | Self.bit(.torqueRequestE2E) | Self.bit(.batteryLimitsE2E)
       tested &= ~bus
       failed &= ~bus
