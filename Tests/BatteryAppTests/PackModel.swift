@@ -150,7 +150,7 @@ struct FakeBus: CANController {
 /// the next ECU.
 struct RAMStore: NonVolatileStore {
   var bytes: [UInt8]
-  init(count: Int = 256) { bytes = [UInt8](repeating: 0, count: count) }
+  init(count: Int = 256, fill: UInt8 = 0) { bytes = [UInt8](repeating: fill, count: count) }
   var capacity: Int { bytes.count }
   func read(at offset: Int) -> UInt8 { bytes[offset] }
   mutating func write(_ byte: UInt8, at offset: Int) -> Bool {
@@ -187,7 +187,8 @@ struct ECURig {
     ecu = try TestECU(
       monitor: FakeMonitor(model: model), pack: FakePackSensors(model: model),
       relays: FakeRelays(model: model), bus: FakeBus(bus: bus), store: store,
-      diagnosticStore: RAMStore(count: 664), description: try PackDescription.reference())
+      diagnosticStore: RAMStore(count: 664, fill: 0xFF),
+      description: try PackDescription.reference())
     scheduler = try CyclicScheduler(tasks: ecu, supervisionTicks: ecu.supervisionTicks)
   }
 

@@ -24,7 +24,9 @@ typealias BenchBatteryECU = BatteryECU<
 struct BatteryImage {
   static func main() {
     Console.start()
-    Board.printBanner(ecu: "bms", resetCause: Board.takeResetCause())
+    let resetCause = Board.takeResetCause()
+    Board.printBanner(ecu: "bms", resetCause: resetCause)
+    RetainedDiagnosticStore.erase(after: resetCause)
     Board.selfTest("ControlMath", ControlMathSelfTest.run())
     Board.selfTest("CoSimulation", CoSimulationSelfTest.run())
     let arguments = CommandLine()

@@ -11,7 +11,9 @@ import Scheduling
 struct InverterImage {
   static func main() {
     Console.start()
-    Board.printBanner(ecu: "inverter", resetCause: Board.takeResetCause())
+    let resetCause = Board.takeResetCause()
+    Board.printBanner(ecu: "inverter", resetCause: resetCause)
+    RetainedDiagnosticStore.erase(after: resetCause)
     Board.selfTest("ControlMath", ControlMathSelfTest.run())
     Board.selfTest("CoSimulation", CoSimulationSelfTest.run())
     let arguments = CommandLine()

@@ -29,6 +29,15 @@ public struct RetainedRAMStore: NonVolatileStore {
 public struct RetainedDiagnosticStore: NonVolatileStore {
   public init() {}
 
+  /// Erases the region (every byte 0xFF, as an erased data-flash sector) after a power-on
+  /// reset: RAM holds no record then, and the diagnostic server reads a region that is neither
+  /// erased nor valid as a record cut by a power loss (attempts exhausted, a 10 s
+  /// SecurityAccess lockout). Watchdog and software resets keep the records.
+  public static func erase(after cause: ResetCause) {
+    guard cause == .powerOn else { return }
+    for offset in 0..<diagnostic_store_size() { diagnostic_store_store(offset, 0xFF) }
+  }
+
   public var capacity: Int { Int(diagnostic_store_size()) }
 
   public func read(at offset: Int) -> UInt8 {
