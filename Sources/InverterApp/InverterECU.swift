@@ -20,7 +20,10 @@ import VehicleNetwork
 ///   every 10 ms. All tasks are due together in the first period of each 10 ms, and encoding a
 ///   message costs ≈ 2400–3000 instructions (`make bench`): one message per period keeps that
 ///   period shorter;
-/// - 10 Hz: housekeeping (nothing periodic yet; diagnostics will age here).
+/// - 1 kHz also serves diagnostics: the queued UDS frames (the control-rate task queues
+///   0x7E0/0x7DF), responses, one DTC report (`InverterECUDiagnostics.swift`,
+///   docs/diagnostics.md);
+/// - 10 Hz: housekeeping: the diagnostic records are written when they changed.
 ///
 /// Measurement channels (`measurements`, sampled by the HIL rig every period):
 ///
