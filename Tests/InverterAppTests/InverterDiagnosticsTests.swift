@@ -101,3 +101,50 @@ extension DTCStatus {
     return status
   }
 }
+
+/// Extended session and SecurityAccess level 1 through the ECU's bus.
+private func unlock(_ rig: inout Rig) throws {
+  rig.extraFrames = [request([0x10, 0x03])]
+  rig.run(milliseconds: 2)
+  rig.extraFrames = [request([0x27, 0x01])]
+  rig.run(milliseconds: 2)
+  let seed = try #require(responses(rig).last)
+  try #require(seed.count == 6 && seed[0] == 0x67, "seed response \(seed)")
+  let value =
+    UInt32(seed[2]) << 24 | UInt32(seed[3]) << 16 | UInt32(seed[4]) << 8 | UInt32(seed[5])
+  let key = XTEASecurityKeyAlgorithm.development.key(seed: value, level: 1)
+  rig.extraFrames = [
+    request([
+      0x27, 0x02, UInt8(key >> 24), UInt8(key >> 16 & 0xFF), UInt8(key >> 8 & 0xFF),
+      UInt8(key & 0xFF),
+    ])
+  ]
+  rig.run(milliseconds: 2)
+  try #require(responses(rig).last == [0x67, 0x02])
+}
+
+@Test func offsetRoutineFF00AtStandstillAnswersPendingThenOffsetsNear2048() throws {
+  var rig = Rig(speed_rpm: 0)
+  rig.run(milliseconds: 1100)  // offsets taken, standby, past the SecurityAccess boot delay
+  try unlock(&rig)
+  rig.transmitted = []
+  rig.extraFrames = [request([0x31, 0x01, 0xFF, 0x00])]
+  rig.run(milliseconds: 2)
+  #expect(responses(rig) == [[0x7F, 0x31, 0x78]])
+  // One sample per millisecond over the calibration's sample count, then the result.
+  let samples = Double(InverterCalibration.brandA.offsetCalibration.sampleCount)
+  rig.run(milliseconds: samples + 20)
+  let first = try #require(rig.transmitted.last { $0.frame.id == 0x7E8 }?.frame)
+  // 4 + 9 bytes: a first frame `71 01 FF 00` status, offset A (float, first byte).
+  #expect((0..<7).map { first.data[$0] } == [0x10, 13, 0x71, 0x01, 0xFF, 0x00, 0x00])
+  #expect(rig.ecu.diagnostics.application.routineStatus == 0)
+}
+
+@Test func offsetRoutineFF00WhileTurningIsRefusedWith0x22() throws {
+  var rig = Rig(speed_rpm: 1000)
+  rig.run(milliseconds: 1100)
+  try unlock(&rig)
+  rig.extraFrames = [request([0x31, 0x01, 0xFF, 0x00])]
+  rig.run(milliseconds: 2)
+  #expect(responses(rig).last == [0x7F, 0x31, 0x22])
+}
