@@ -22,8 +22,9 @@ import VehicleNetwork
 ///   period shorter;
 /// - 1 kHz also serves diagnostics: the queued UDS frames (the control-rate task queues
 ///   0x7E0/0x7DF), responses, one DTC report (`InverterECUDiagnostics.swift`,
-///   docs/diagnostics.md);
-/// - 10 Hz: housekeeping: the diagnostic records are written when they changed.
+///   docs/diagnostics.md)
+///   and the diagnostic records, the DTC record in 32-byte slices;
+/// - 10 Hz: housekeeping (nothing periodic yet).
 ///
 /// Measurement channels (`measurements`, sampled by the HIL rig every period):
 ///
@@ -238,7 +239,7 @@ public struct InverterECU<
         transmit(statusMessage().encode())
       }
       status2Due = true
-    case .housekeeping, .none: persistDiagnostics()
+    case .housekeeping, .none: break
     }
   }
 

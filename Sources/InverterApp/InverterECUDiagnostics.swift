@@ -16,8 +16,12 @@ extension InverterECU {
   /// Response frames handed to the controller per 1 kHz job at most: leaves room in the
   /// controller's queue for the cyclic frames.
   static var maxDiagnosticFramesPerJob: Int { 4 }
-  /// DTC records are written at most this often, and only when they changed.
+  /// A DTC record pass starts at most this often, and only when the record changed.
   static var persistInterval_ms: UInt32 { 100 }
+  /// DTC record bytes written per 1 kHz job: the whole record (648 bytes, ≈ 18 000
+  /// instructions) would stretch a 50 µs period to three; 32 bytes cost ≈ 900 and a pass
+  /// takes 21 ms.
+  static var dtcRecordBytesPerJob: Int { 32 }
   /// CAN timeouts are not tested until the bus had this long to come up after power-up.
   static var communicationStartDelay_ms: UInt32 { 1000 }
 
@@ -83,6 +87,7 @@ extension InverterECU {
     }
     if let reset = diagnostics.takeResetRequest() { resetRequest = reset }
     reportDTCs()
+    persistDiagnostics()
   }
 
   mutating func refreshLiveData() {
@@ -192,12 +197,12 @@ extension InverterECU {
     return FreezeFrame(signals: signals)
   }
 
-  /// The housekeeping job: writes the diagnostic records when they changed, at most every
-  /// `persistInterval_ms`.
+  /// Every 1 kHz job: the security record when it changed, and the DTC record in slices of
+  /// `dtcRecordBytesPerJob`, a pass at most every `persistInterval_ms`.
   mutating func persistDiagnostics() {
-    guard uptime_ms &- lastPersist_ms >= Self.persistInterval_ms else { return }
-    lastPersist_ms = uptime_ms
-    diagnostics.persist(into: &store)
+    let start = uptime_ms &- lastPersist_ms >= Self.persistInterval_ms
+    if start && diagnostics.dtcs.needsSaving { lastPersist_ms = uptime_ms }
+    diagnostics.persist(into: &store, dtcBytes: Self.dtcRecordBytesPerJob, startDTCPass: start)
   }
 
   /// The identification rows: VIN (unset until end of line writes it), serial number,
