@@ -116,9 +116,32 @@ PARKED = {
 }
 
 
+def parse_fault_option(text: str) -> dict:
+    """`AT_S:KIND[:KEY=VALUE,...]` (e.g. `8:can_loss:message=VCU_TorqueRequest,duration_s=1`)
+    as a scenario fault entry; numbers are converted, the scenario checks the rest."""
+    parts = text.split(":", 2)
+    if len(parts) < 2:
+        raise ScenarioError([f"--fault {text!r}: expected AT_S:KIND[:KEY=VALUE,...]"])
+    try:
+        entry: dict = {"at_s": float(parts[0]), "kind": parts[1]}
+    except ValueError:
+        raise ScenarioError([f"--fault {text!r}: {parts[0]!r} is not a time in seconds"]) from None
+    for item in (parts[2].split(",") if len(parts) == 3 and parts[2] else []):
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ScenarioError([f"--fault {text!r}: {item!r} is not KEY=VALUE"])
+        try:
+            entry[key] = float(value) if "." in value else int(value)
+        except ValueError:
+            entry[key] = value
+    return entry
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     data = dict(PARKED)
     data["duration_s"] = float(args.duration) if args.duration else 3600.0
+    if args.fault:
+        data["faults"] = [parse_fault_option(f) for f in args.fault]
     if not args.key_on:
         data["key_on_s"] = data["duration_s"] + 1.0  # key stays off: ECUs awake, HV off
     scenario = parse_scenario(data, "serve")
@@ -173,6 +196,9 @@ def main(argv: list[str] | None = None) -> int:
                        help="stop after this many simulated seconds (default: until Ctrl-C)")
     serve.add_argument("--key-on", action="store_true", help="turn the key on (HV up)")
     serve.add_argument("--out", default=None, help="write the CAN log and consoles here")
+    serve.add_argument("--fault", action="append", default=[], metavar="AT_S:KIND[:K=V,...]",
+                       help="inject a scenario fault, e.g. "
+                            "8:can_loss:message=VCU_TorqueRequest,duration_s=1 (repeatable)")
     serve.add_argument("--firmware", default=str(DEFAULT_FIRMWARE))
     sub.add_parser("list", help="list the shipped scenarios")
     args = parser.parse_args(argv)

@@ -12,7 +12,7 @@ import VehicleNetwork
 /// the whole struct in a stack frame on the MCU).
 public struct BatteryECU<
   Monitor: CellMonitor, Pack: PackSensors, Relays: ContactorDriver, Bus: CANController,
-  Store: NonVolatileStore
+  Store: NonVolatileStore, DiagnosticStore: NonVolatileStore
 >: TaskSet, MeasurementSource {
   /// Task indices, highest priority first.
   public enum Task: Int {
@@ -52,6 +52,8 @@ public struct BatteryECU<
   public var relays: Relays
   public var bus: Bus
   public var store: Store
+  /// Holds the diagnostic records (SecurityAccess attempt counter, DTCs).
+  public var diagnosticStore: DiagnosticStore
 
   public private(set) var manager: BatteryManager
   /// The manager's published state after the last task (read in place once per task: a read
@@ -94,17 +96,35 @@ public struct BatteryECU<
 
   private var cellVoltage_mV: [96 of UInt16] = .init(repeating: 0)
   private var temperatureIndex: (minimum: UInt8, maximum: UInt8) = (0, 0)
-  private var hasMeasurement = false
+  var hasMeasurement = false
   private var cellVoltagesIndex: UInt8 = 0
   private var saveRequested = false
   private var lastSaved: PersistentBatteryData?
   private var telemetry: [16 of Float] = .init(repeating: 0)
 
+  /// The UDS server (0x7E1/0x7E9, functional 0x7DF) with the BMS's DTC table, served from
+  /// the 1 ms task (`BatteryECUDiagnostics.swift`).
+  public internal(set) var diagnostics: BatteryDiagnosticServer
+  /// A response frame the controller refused, sent first in the next period.
+  var heldDiagnosticFrame: CANFrame?
+  /// DTC tests failed since their last report (bit = `BatteryDTC` row) and in the last period.
+  var pendingFailures: UInt16 = 0
+  var lastFailures: UInt16 = 0
+  var nextReportedDTC = 0
+  var lastMissingSamples: UInt32 = 0
+  /// VCU_TorqueRequest frames that failed their E2E check (CRC, counter), and the count the
+  /// DTC test last saw.
+  public internal(set) var vehicleE2EErrors: UInt32 = 0
+  var lastVehicleE2EErrors: UInt32 = 0
+  var lastPersist_ms: UInt32 = 0
+  /// An ECUReset the server answered (after its response left): the board acts on it.
+  public internal(set) var resetRequest: UDSResetType?
+
   /// Loads the persistent record from `store` (a missing or corrupt one starts the estimators
   /// from their defaults) and builds the manager for `pack` description.
   public init(
     monitor: Monitor, pack: Pack, relays: Relays, bus: Bus, store: Store,
-    description: PackDescription
+    diagnosticStore: DiagnosticStore, description: PackDescription
   ) throws(LookupTableError) {
     let restored = try? BatteryRecordStore.load(from: store).data
     self.monitor = monitor
@@ -112,6 +132,8 @@ public struct BatteryECU<
     self.relays = relays
     self.bus = bus
     self.store = store
+    self.diagnosticStore = diagnosticStore
+    diagnostics = Self.emptyDiagnostics()
     restoredFromStore = restored != nil
     cellCount = description.cellCount
     temperatureSensorCount = description.temperatureSensorCount
@@ -119,15 +141,18 @@ public struct BatteryECU<
     snapshot = manager.snapshot()
     lastSaved = restored
     refresh()
+    fillDiagnosticTables()
   }
 
-  /// Starts the ECU in place, exactly as `init` does, one stored property at a time: the board
+  /// Starts the ECU in place, exactly as `init` does, one stored property at a time, except
+  /// the diagnostic server: call `startDiagnostics()` next, from a shallow frame (the server
+  /// is built in a 2.8 KB temporary). The board
   /// constructs the ECU in its static storage with this (Swift builds a struct in its
   /// initialiser's frame and copies it out, which for this ≈ 3 KB struct and its manager cost
   /// more stack than the board has). Every stored property is written before any is read.
   public mutating func start(
     monitor: Monitor, pack: Pack, relays: Relays, bus: Bus, store: Store,
-    description: borrowing PackDescription
+    diagnosticStore: DiagnosticStore, description: borrowing PackDescription
   ) throws(LookupTableError) {
     let restored = try? BatteryRecordStore.load(from: store).data
     self.monitor = monitor
@@ -135,6 +160,7 @@ public struct BatteryECU<
     self.relays = relays
     self.bus = bus
     self.store = store
+    self.diagnosticStore = diagnosticStore
     restoredFromStore = restored != nil
     cellCount = description.cellCount
     temperatureSensorCount = description.temperatureSensorCount
@@ -166,6 +192,15 @@ public struct BatteryECU<
     saveRequested = false
     lastSaved = restored
     telemetry = .init(repeating: 0)
+    heldDiagnosticFrame = nil
+    pendingFailures = 0
+    lastFailures = 0
+    nextReportedDTC = 0
+    lastMissingSamples = 0
+    vehicleE2EErrors = 0
+    lastVehicleE2EErrors = 0
+    lastPersist_ms = 0
+    resetRequest = nil
     refresh()
   }
 
@@ -220,6 +255,7 @@ public struct BatteryECU<
       // Not a measurement: no charge is integrated and the contactors stay as they are.
       missingSamples &+= 1
     }
+    serveDiagnostics()
   }
 
   private mutating func runCellScan() {
@@ -238,7 +274,9 @@ public struct BatteryECU<
     consecutiveMissingScans = 0
     let out = manager.stepScan(scan, sample, request: contactorRequest)
     apply(out.contactors)
-    setBalancing(out.balancing)
+    // The balancing test routine (0xFF01) overrides the algorithm's choice while it runs.
+    setBalancing(
+      diagnostics.application.isTestRunning ? diagnostics.application.testMask : out.balancing)
     hasMeasurement = true
     // Kept for the cell-voltage frames and the temperature positions on CAN.
     cellVoltage_mV = scan.cellVoltage_mV
@@ -260,7 +298,15 @@ public struct BatteryECU<
     }
   }
 
+  /// Every 100 ms (with the CAN status): the diagnostic records, when they changed.
+  private mutating func persistDiagnosticRecords() {
+    diagnostics.persist(into: &diagnosticStore)
+  }
+
   private mutating func runCANStatus() {
+    persistDiagnosticRecords()
+    // CommunicationControl (0x28) may have switched the cyclic frames off.
+    guard diagnostics.uds.communication.normalTransmit else { return }
     let sample = lastPackSample
     let estimate = lastEstimate
     let m = snapshot.measurement
@@ -296,7 +342,7 @@ public struct BatteryECU<
   }
 
   private mutating func runCellVoltages() {
-    guard hasMeasurement else { return }
+    guard hasMeasurement, diagnostics.uds.communication.normalTransmit else { return }
     let first = Int(cellVoltagesIndex) * BMSCellVoltages.valuesPerFrame
     var values: [4 of Float] = .init(repeating: 0)
     do {
@@ -348,13 +394,16 @@ public struct BatteryECU<
     var taken = 0
     while taken < Self.maxFramesPerPeriod, let frame = bus.receive() {
       taken += 1
+      diagnostics.receive(frame, now_ms: uptime_ms)
       guard frame.id == VCUTorqueRequest.id, !frame.isExtended else { continue }
       switch vehicleChecker.check(frame) {
       case .initial, .ok, .okSomeLost:
         guard let request = VCUTorqueRequest.decode(frame) else { continue }
         keyState = request.keyState
         vehicleRequestAge_ms = 0
-      case .repeated, .wrongSequence, .crcError, .noNewData, .lost:
+      case .repeated, .wrongSequence, .crcError:
+        vehicleE2EErrors &+= 1
+      case .noNewData, .lost:
         continue
       }
     }

@@ -36,6 +36,8 @@ public struct DriveCommandReceiver: Sendable {
   /// The result of the last E2E check of the torque request (one per frame, or one per job
   /// without a frame).
   public private(set) var torqueRequestStatus: E2EStatus = .lost
+  /// The same for the battery limits.
+  public private(set) var batteryLimitsStatus: E2EStatus = .lost
   /// The last torque request and battery limits that passed the E2E check.
   public private(set) var torqueRequest: VCUTorqueRequest?
   public private(set) var batteryLimits: BMSLimits?
@@ -87,14 +89,15 @@ public struct DriveCommandReceiver: Sendable {
         }
       } else {
         limitsFrames = true
-        if Self.accepts(limitsChecker.check(frame)), let message = BMSLimits.decode(frame) {
+        batteryLimitsStatus = limitsChecker.check(frame)
+        if Self.accepts(batteryLimitsStatus), let message = BMSLimits.decode(frame) {
           batteryLimits = message
           batteryLimitsAge_periods = 0
         }
       }
     }
     if !torqueFrames { torqueRequestStatus = torqueChecker.check(nil) }
-    if !limitsFrames { limitsChecker.check(nil) }
+    if !limitsFrames { batteryLimitsStatus = limitsChecker.check(nil) }
   }
 
   static func accepts(_ status: E2EStatus) -> Bool {

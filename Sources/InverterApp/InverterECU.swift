@@ -1,3 +1,4 @@
+import ControlMath
 import MotorControl
 import Platform
 import Scheduling
@@ -19,7 +20,11 @@ import VehicleNetwork
 ///   every 10 ms. All tasks are due together in the first period of each 10 ms, and encoding a
 ///   message costs ≈ 2400–3000 instructions (`make bench`): one message per period keeps that
 ///   period shorter;
-/// - 10 Hz: housekeeping (nothing periodic yet; diagnostics will age here).
+/// - 1 kHz also serves diagnostics: the queued UDS frames (the control-rate task queues
+///   0x7E0/0x7DF), responses, one DTC report (`InverterECUDiagnostics.swift`,
+///   docs/diagnostics.md)
+///   and the diagnostic records, the DTC record in 32-byte slices;
+/// - 10 Hz: housekeeping (nothing periodic yet).
 ///
 /// Measurement channels (`measurements`, sampled by the HIL rig every period):
 ///
@@ -41,9 +46,9 @@ import VehicleNetwork
 /// | 13 | control periods without a valid sample (count) |
 /// | 14 | power-stage mode (`PowerStageMode` raw value) |
 /// | 15 | E2E status of the torque request (`E2EStatus.measurementCode`) |
-public struct InverterECU<Sensors: InverterSensors, Stage: PowerStage, Bus: CANController>:
-  TaskSet, MeasurementSource
-{
+public struct InverterECU<
+  Sensors: InverterSensors, Stage: PowerStage, Bus: CANController, Store: NonVolatileStore
+>: TaskSet, MeasurementSource {
   /// Task indices, highest priority first.
   public enum Task: Int {
     /// Every control period: CAN reception into the queue, sample, current loop, PWM update.
@@ -69,7 +74,9 @@ public struct InverterECU<Sensors: InverterSensors, Stage: PowerStage, Bus: CANC
   public var sensors: Sensors
   public var stage: Stage
   public var bus: Bus
-  public let controlPeriodMicroseconds: UInt32
+  /// Holds the diagnostic records (SecurityAccess attempt counter, DTCs).
+  public var store: Store
+  public private(set) var controlPeriodMicroseconds: UInt32
 
   public private(set) var drive: InverterDrive
   public private(set) var receiver: DriveCommandReceiver
@@ -88,12 +95,33 @@ public struct InverterECU<Sensors: InverterSensors, Stage: PowerStage, Bus: CANC
   public private(set) var transmitFailures: UInt32 = 0
   /// INV_Status2 is sent by the next 1 kHz job.
   var status2Due = false
+  /// The UDS server (0x7E0/0x7E8, functional 0x7DF) with the inverter's DTC table; served
+  /// from the 1 kHz job (`InverterECUDiagnostics.swift`).
+  public internal(set) var diagnostics: InverterDiagnosticServer
+  /// Diagnostic request frames between the control-rate task and the 1 kHz job.
+  var diagnosticQueue = RingBuffer<CANFrame, 8>(placeholder: CANFrame(id: 0, length: 0))
+  /// Diagnostic request frames that did not fit in the queue.
+  public internal(set) var diagnosticFramesDropped: UInt32 = 0
+  /// A response frame the controller refused, sent first at the next job.
+  var heldDiagnosticFrame: CANFrame?
+  /// Milliseconds since power-up (1 kHz jobs run), the diagnostic time base.
+  public internal(set) var uptime_ms: UInt32 = 0
+  /// DTC tests failed since their last report (bit = `InverterDTC` row) and at the last job.
+  var pendingFailures: UInt16 = 0
+  var lastFailures: UInt16 = 0
+  var nextReportedDTC = 0
+  var lastMissingSamples: UInt32 = 0
+  var lastPersist_ms: UInt32 = 0
+  /// An ECUReset the server answered (after its response left): the board acts on it.
+  public internal(set) var resetRequest: UDSResetType?
   /// Rows of the protection table whose reaction is zero torque (a `ProtectionID.mask` set).
-  let zeroTorqueRows: UInt16
+  private(set) var zeroTorqueRows: UInt16
 
   /// The ECU with the build's brand calibration (`defaultCalibration`).
-  public init(sensors: Sensors, stage: Stage, bus: Bus) {
-    self.init(sensors: sensors, stage: stage, bus: bus, calibration: Self.defaultCalibration)
+  public init(sensors: Sensors, stage: Stage, bus: Bus, store: Store) {
+    self.init(
+      sensors: sensors, stage: stage, bus: bus, store: store,
+      calibration: Self.defaultCalibration)
   }
 
   /// - Parameters:
@@ -101,12 +129,13 @@ public struct InverterECU<Sensors: InverterSensors, Stage: PowerStage, Bus: CANC
   ///   - resolverOffset_counts: electrical angle of the d axis at resolver reading 0
   ///     (`ResolverAngle`); 0 for the reference e-axle, whose resolver is aligned.
   public init(
-    sensors: Sensors, stage: Stage, bus: Bus, calibration: InverterCalibration,
+    sensors: Sensors, stage: Stage, bus: Bus, store: Store, calibration: InverterCalibration,
     resolverOffset_counts: UInt16 = 0
   ) {
     self.sensors = sensors
     self.stage = stage
     self.bus = bus
+    self.store = store
     let period_s = calibration.tuning.controlPeriod_s
     controlPeriodMicroseconds = UInt32(bitPattern: Int32(period_s * 1e6 + 0.5))
     let ticksPerMillisecond = Self.ticksPerMillisecond(controlPeriodMicroseconds)
@@ -121,6 +150,55 @@ public struct InverterECU<Sensors: InverterSensors, Stage: PowerStage, Bus: CANC
       rows |= 1 << UInt16(row)
     }
     zeroTorqueRows = rows
+    diagnostics = Self.emptyDiagnostics(calibration: calibration)
+    fillDiagnosticTables(calibration: calibration, store: store)
+  }
+
+  /// Starts the ECU in place, exactly as `init` does, one stored property at a time: the board
+  /// constructs the ECU (≈ 4.4 KB with its diagnostic server) in its static storage with this;
+  /// built in `init`'s frame and copied out it cost more stack than the board has. Every
+  /// stored property is written before any is read.
+  public mutating func start(
+    sensors: Sensors, stage: Stage, bus: Bus, store: Store,
+    calibration: InverterCalibration = Self.defaultCalibration, resolverOffset_counts: UInt16 = 0
+  ) {
+    self.sensors = sensors
+    self.stage = stage
+    self.bus = bus
+    self.store = store
+    let period_s = calibration.tuning.controlPeriod_s
+    controlPeriodMicroseconds = UInt32(bitPattern: Int32(period_s * 1e6 + 0.5))
+    let ticksPerMillisecond = Self.ticksPerMillisecond(controlPeriodMicroseconds)
+    let torquePeriod_s = Float(Int(ticksPerMillisecond)) * period_s
+    drive = InverterDrive(
+      calibration: calibration, angleOffset_counts: resolverOffset_counts,
+      torqueManagementPeriod_s: torquePeriod_s)
+    receiver = DriveCommandReceiver(period_s: torquePeriod_s)
+    lastCommand = .off
+    torque = TorqueManagerOutputs(
+      reference: DirectQuadrature(d: 0, q: 0), torque_Nm: 0, fieldWeakening_A: 0)
+    limits = .zero
+    jobs = .init(repeating: 0)
+    missingSamples = 0
+    transmitFailures = 0
+    status2Due = false
+    var rows: UInt16 = 0
+    for row in 0..<ProtectionTable.count
+    where calibration.protections.rules[row].reaction == .zeroTorque {
+      rows |= 1 << UInt16(row)
+    }
+    zeroTorqueRows = rows
+    diagnosticQueue = RingBuffer(placeholder: CANFrame(id: 0, length: 0))
+    diagnosticFramesDropped = 0
+    heldDiagnosticFrame = nil
+    uptime_ms = 0
+    pendingFailures = 0
+    lastFailures = 0
+    nextReportedDTC = 0
+    lastMissingSamples = 0
+    lastPersist_ms = 0
+    resetRequest = nil
+    startDiagnostics(calibration: calibration, store: store)
   }
 
   static func ticksPerMillisecond(_ periodMicroseconds: UInt32) -> UInt32 {
@@ -150,10 +228,16 @@ public struct InverterECU<Sensors: InverterSensors, Stage: PowerStage, Bus: CANC
       torqueManagement()
       if status2Due {
         status2Due = false
-        transmit(status2Message().encode())
+        if diagnostics.uds.communication.normalTransmit {
+          transmit(status2Message().encode())
+        }
       }
+      serveDiagnostics()
     case .canStatus:
-      transmit(statusMessage().encode())
+      // CommunicationControl (0x28) may have switched the cyclic frames off.
+      if diagnostics.uds.communication.normalTransmit {
+        transmit(statusMessage().encode())
+      }
       status2Due = true
     case .housekeeping, .none: break
     }
@@ -164,6 +248,7 @@ public struct InverterECU<Sensors: InverterSensors, Stage: PowerStage, Bus: CANC
     var frames = 0
     while frames < DriveCommandReceiver.maxFramesPerPeriod, let frame = bus.receive() {
       receiver.enqueue(frame)
+      enqueueDiagnostic(frame)
       frames += 1
     }
     if let sample = sensors.sample() {

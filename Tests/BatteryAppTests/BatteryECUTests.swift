@@ -349,7 +349,9 @@ struct BatteryECUStartTests {
     try ecu.start(
       monitor: FakeMonitor(model: restarted.model),
       pack: FakePackSensors(model: restarted.model), relays: FakeRelays(model: restarted.model),
-      bus: FakeBus(bus: restarted.bus), store: used.ecu.store, description: description)
+      bus: FakeBus(bus: restarted.bus), store: used.ecu.store,
+      diagnosticStore: used.ecu.diagnosticStore, description: description)
+    ecu.startDiagnostics()
     restarted.ecu = ecu
     let a = Self.trace(&fresh)
     let b = Self.trace(&restarted)

@@ -149,7 +149,8 @@ struct FakeBus: CANController {
 /// Byte-addressed RAM standing in for the board's store; survives "resets" by being handed to
 /// the next ECU.
 struct RAMStore: NonVolatileStore {
-  var bytes = [UInt8](repeating: 0, count: 256)
+  var bytes: [UInt8]
+  init(count: Int = 256, fill: UInt8 = 0) { bytes = [UInt8](repeating: fill, count: count) }
   var capacity: Int { bytes.count }
   func read(at offset: Int) -> UInt8 { bytes[offset] }
   mutating func write(_ byte: UInt8, at offset: Int) -> Bool {
@@ -164,7 +165,9 @@ struct CountingWatchdog: Watchdog {
   mutating func feed() { feeds += 1 }
 }
 
-typealias TestECU = BatteryECU<FakeMonitor, FakePackSensors, FakeRelays, FakeBus, RAMStore>
+typealias TestECU = BatteryECU<
+  FakeMonitor, FakePackSensors, FakeRelays, FakeBus, RAMStore, RAMStore
+>
 
 /// The ECU on the model, with a VCU sending VCU_TorqueRequest every 10 ms.
 struct ECURig {
@@ -184,6 +187,7 @@ struct ECURig {
     ecu = try TestECU(
       monitor: FakeMonitor(model: model), pack: FakePackSensors(model: model),
       relays: FakeRelays(model: model), bus: FakeBus(bus: bus), store: store,
+      diagnosticStore: RAMStore(count: 664, fill: 0xFF),
       description: try PackDescription.reference())
     scheduler = try CyclicScheduler(tasks: ecu, supervisionTicks: ecu.supervisionTicks)
   }

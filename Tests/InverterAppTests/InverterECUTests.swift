@@ -10,7 +10,7 @@ private let ratedTorque_Nm = Double(InverterCalibration.brandA.limits.motoringTo
 // MARK: Schedule
 
 @Test func taskRatesAt50MicrosecondControlPeriod() {
-  let ecu = TestECU(sensors: FakeSensors(), stage: FakeStage(), bus: FakeBus())
+  let ecu = TestECU(sensors: FakeSensors(), stage: FakeStage(), bus: FakeBus(), store: RAMStore())
   #expect(ecu.controlPeriodMicroseconds == 50)
   #expect(ecu.periodTicks(of: TestECU.Task.currentLoop.rawValue) == 1)
   #expect(ecu.periodTicks(of: 1) == 20)  // 1 kHz
@@ -20,7 +20,7 @@ private let ratedTorque_Nm = Double(InverterCalibration.brandA.limits.motoringTo
 }
 
 @Test func oneSecondWithoutTheVehicleSamplesEveryPeriodFeedsTheWatchdogAndStaysOff() throws {
-  var ecu = TestECU(sensors: FakeSensors(), stage: FakeStage(), bus: FakeBus())
+  var ecu = TestECU(sensors: FakeSensors(), stage: FakeStage(), bus: FakeBus(), store: RAMStore())
   ecu.sensors.next = EAxlePlant().sample()
   var dog = FakeWatchdog()
   var scheduler = try CyclicScheduler(tasks: ecu, supervisionTicks: ecu.supervisionTicks)

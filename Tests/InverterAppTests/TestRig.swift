@@ -125,7 +125,19 @@ struct FakeWatchdog: Watchdog {
   mutating func feed() { feeds += 1 }
 }
 
-typealias TestECU = InverterECU<FakeSensors, FakeStage, FakeBus>
+/// A non-volatile store in host memory (erased: every byte 0xFF).
+struct RAMStore: NonVolatileStore {
+  var bytes = [UInt8](repeating: 0xFF, count: 664)
+  var capacity: Int { bytes.count }
+  func read(at offset: Int) -> UInt8 { bytes[offset] }
+  mutating func write(_ byte: UInt8, at offset: Int) -> Bool {
+    guard offset >= 0 && offset < bytes.count else { return false }
+    bytes[offset] = byte
+    return true
+  }
+}
+
+typealias TestECU = InverterECU<FakeSensors, FakeStage, FakeBus, RAMStore>
 
 /// Measurement channel numbers (the ECU's documented list).
 enum Channel: Int {
@@ -176,7 +188,8 @@ struct Rig {
   init(calibration: InverterCalibration = .brandA, speed_rpm: Double = 1000) {
     plant.speed_rpm = speed_rpm
     ecu = TestECU(
-      sensors: FakeSensors(), stage: FakeStage(), bus: FakeBus(), calibration: calibration)
+      sensors: FakeSensors(), stage: FakeStage(), bus: FakeBus(), store: RAMStore(),
+      calibration: calibration)
     // The schedule is valid by construction (checked by the task-rate test).
     scheduler = try! CyclicScheduler(tasks: ecu, supervisionTicks: ecu.supervisionTicks)
   }

@@ -1,3 +1,4 @@
+import Platform
 import Testing
 
 @testable import VehicleNetwork
@@ -281,4 +282,58 @@ private func status(_ dtcs: DTCManager, _ number: UInt32 = dtcA) -> UInt8 {
   let saved = dtcs.save(to: &store, at: 0)
   #expect(!saved)
   #expect(dtcs.needsSaving)
+}
+
+/// Host memory standing in for a non-volatile store (erased: 0xFF).
+private struct SliceTestStore: NonVolatileStore {
+  var bytes = [UInt8](repeating: 0xFF, count: 700)
+  var capacity: Int { bytes.count }
+  func read(at offset: Int) -> UInt8 { bytes[offset] }
+  mutating func write(_ byte: UInt8, at offset: Int) -> Bool {
+    guard offset >= 0 && offset < bytes.count else { return false }
+    bytes[offset] = byte
+    return true
+  }
+}
+
+@Test func recordSavedIn32ByteSlicesIsByteForByteTheWholeSave() {
+  var manager = DTCManager()
+  for n in 1...5 { try? manager.add(DTCDefinition(number: UInt32(n) << 8, failThreshold: 1)) }
+  manager.report(0x200, failed: true, freezeFrame: FreezeFrame(signals: .init(repeating: 1.5)))
+  var whole = SliceTestStore()
+  var copy = manager
+  copy.save(to: &whole, at: 16)
+  var sliced = SliceTestStore()
+  var calls = 0
+  while !manager.saveSlice(to: &sliced, at: 16, bytes: 32) { calls += 1 }
+  // 648 bytes in 32-byte slices: 21 calls, the last one completes the pass.
+  #expect(calls + 1 == (DTCManager.recordSize + 31) / 32)
+  #expect(sliced.bytes == whole.bytes)
+  #expect(!manager.needsSaving && !manager.isSavingInSlices)
+  var restored = DTCManager()
+  for n in 1...5 { try? restored.add(DTCDefinition(number: UInt32(n) << 8, failThreshold: 1)) }
+  let loaded = restored.restore(from: sliced, at: 16)
+  #expect(loaded)
+  #expect(restored.status(of: 0x200) == manager.status(of: 0x200))
+}
+
+@Test func aChangeDuringASlicedPassMarksTheNextPassDue() {
+  var manager = DTCManager()
+  try? manager.add(DTCDefinition(number: 0x100, failThreshold: 1, passThreshold: -1))
+  manager.report(0x100, failed: true, freezeFrame: FreezeFrame())
+  var store = SliceTestStore()
+  let firstSlice = manager.saveSlice(to: &store, at: 0, bytes: 32)
+  #expect(!firstSlice)
+  manager.report(0x100, failed: false, freezeFrame: FreezeFrame())
+  while !manager.saveSlice(to: &store, at: 0, bytes: 64) {}
+  #expect(manager.needsSaving)
+  // The next pass writes the row as it is now, and nothing is due after it.
+  let completed = manager.saveSlice(to: &store, at: 0, bytes: 1000)
+  #expect(completed)
+  #expect(!manager.needsSaving)
+  var restored = DTCManager()
+  try? restored.add(DTCDefinition(number: 0x100, failThreshold: 1, passThreshold: -1))
+  let loaded = restored.restore(from: store, at: 0)
+  #expect(loaded)
+  #expect(restored.status(of: 0x100) == manager.status(of: 0x100))
 }

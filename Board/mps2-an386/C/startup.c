@@ -35,9 +35,11 @@ _Alignas(8) static uint8_t cosim_state_storage[3072];
 void *board_cosim_storage(void) { return cosim_state_storage; }
 uint32_t board_cosim_storage_size(void) { return sizeof cosim_state_storage; }
 
-// The ECU's own state (the battery ECU is 2772 bytes), started in place by the image's main:
-// in .bss it is counted as RAM at link time and never lives in a stack frame.
-_Alignas(8) static uint8_t ecu_state_storage[3072];
+// The ECU's own state, started in place by the image's main: in .bss it is counted as RAM at
+// link time and never lives in a stack frame. Sized for the larger ECU: the battery ECU is
+// 5621 bytes in the HIL (5645 on the bench) with its diagnostic server (2832), the inverter
+// ECU 4428.
+_Alignas(8) static uint8_t ecu_state_storage[5656];
 
 void *board_ecu_storage(void) { return ecu_state_storage; }
 uint32_t board_ecu_storage_size(void) { return sizeof ecu_state_storage; }
@@ -46,6 +48,10 @@ uint32_t board_ecu_storage_size(void) { return sizeof ecu_state_storage; }
 // its bytes over a watchdog or software reset. Power loss is not modelled on QEMU (RAM starts
 // zeroed, which the record format reads as "no valid record").
 __attribute__((section(".noinit"))) volatile uint8_t kairo_retained_store[KAIRO_RETAINED_STORE_SIZE];
+
+// The diagnostic records' region, retained the same way (only images that use it keep it).
+__attribute__((section(".noinit"))) volatile uint8_t
+    kairo_diagnostic_store[KAIRO_DIAGNOSTIC_STORE_SIZE];
 
 #define SCB_CPACR (*(volatile uint32_t *)0xE000ED88u)
 

@@ -130,6 +130,14 @@ struct BenchImage {
     sink = Float(Int(i & 3))
   }
 
+  nonisolated(unsafe) static var diagnosticStore = RetainedDiagnosticStore()
+
+  /// One write of the 16-DTC record (648 bytes and its CRC-32) into the retained region, as
+  /// `DiagnosticServer.persist` does after a change.
+  @inline(never) static func dtcRecordSaveKernel(_ i: UInt32) {
+    sink = diagnostics.dtcs.save(to: &diagnosticStore, at: 16) ? Float(Int(i & 1)) : 0
+  }
+
   @inline(never) static func xteaKeyKernel(_ i: UInt32) {
     sink = Float(Int(XTEASecurityKeyAlgorithm.development.key(seed: i, level: 1) & 0xFFFF))
   }
@@ -167,7 +175,7 @@ struct BenchImage {
 
   nonisolated(unsafe) static var inverter = InverterECU(
     sensors: TurningRotorSensors(), stage: BenchPowerStage(), bus: OneFrameBus(),
-    calibration: .brandA)
+    store: RetainedDiagnosticStore(), calibration: .brandA)
 
   /// Brings the inverter ECU to running at 50 N·m: 70 ms of its whole schedule with the VCU's
   /// torque request every 10 ms and the BMS limits every 100 ms.
@@ -253,6 +261,8 @@ struct BenchImage {
       "dtc_report_sample", kernelTicks: Benchmark.ticks(dtcReportKernel), baselineTicks: base)
     Benchmark.report(
       "xtea_security_key", kernelTicks: Benchmark.ticks(xteaKeyKernel), baselineTicks: base)
+    Benchmark.report(
+      "dtc_record_save", kernelTicks: Benchmark.ticks(dtcRecordSaveKernel), baselineTicks: base)
     Board.exit(.success)
   }
 }

@@ -9,11 +9,12 @@ import Scheduling
 /// The battery-module manager ECU on the co-simulation port (HIL rig).
 typealias HILBatteryECU = BatteryECU<
   CoSimulationCellMonitor, CoSimulationPackSensors, CoSimulationContactors,
-  CoSimulationCANController, RetainedRAMStore
+  CoSimulationCANController, RetainedRAMStore, RetainedDiagnosticStore
 >
 /// The same ECU on an unconnected bench (standalone `ticks=N` runs).
 typealias BenchBatteryECU = BatteryECU<
-  BenchCellMonitor, BenchPackSensors, BenchContactors, UnconnectedCANController, RetainedRAMStore
+  BenchCellMonitor, BenchPackSensors, BenchContactors, UnconnectedCANController, RetainedRAMStore,
+  RetainedDiagnosticStore
 >
 
 /// The battery-module manager ECU image: in the HIL rig with `cosim=PATH`, standalone
@@ -23,7 +24,9 @@ typealias BenchBatteryECU = BatteryECU<
 struct BatteryImage {
   static func main() {
     Console.start()
-    Board.printBanner(ecu: "bms", resetCause: Board.takeResetCause())
+    let resetCause = Board.takeResetCause()
+    Board.printBanner(ecu: "bms", resetCause: resetCause)
+    RetainedDiagnosticStore.erase(after: resetCause)
     Board.selfTest("ControlMath", ControlMathSelfTest.run())
     Board.selfTest("CoSimulation", CoSimulationSelfTest.run())
     let arguments = CommandLine()
@@ -37,8 +40,10 @@ struct BatteryImage {
         try ecu.start(
           monitor: CoSimulationCellMonitor(), pack: CoSimulationPackSensors(),
           relays: CoSimulationContactors(), bus: CoSimulationCANController(),
-          store: RetainedRAMStore(), description: description)
+          store: RetainedRAMStore(), diagnosticStore: RetainedDiagnosticStore(),
+          description: description)
       }
+      ecu.pointee.startDiagnostics()
       scheduler = Board.runCoSimulation(
         &ecu.pointee, frames: BatteryFrames.self, linkPrefix: link,
         supervisionTicks: ecu.pointee.supervisionTicks)
@@ -47,8 +52,10 @@ struct BatteryImage {
       construct(ecu) { ecu, description throws(LookupTableError) in
         try ecu.start(
           monitor: BenchCellMonitor(), pack: BenchPackSensors(), relays: BenchContactors(),
-          bus: UnconnectedCANController(), store: RetainedRAMStore(), description: description)
+          bus: UnconnectedCANController(), store: RetainedRAMStore(),
+          diagnosticStore: RetainedDiagnosticStore(), description: description)
       }
+      ecu.pointee.startDiagnostics()
       scheduler = Board.runStandalone(
         &ecu.pointee, periodMicroseconds: ecu.pointee.controlPeriodMicroseconds,
         supervisionTicks: ecu.pointee.supervisionTicks,

@@ -11,7 +11,9 @@ import Scheduling
 struct InverterImage {
   static func main() {
     Console.start()
-    Board.printBanner(ecu: "inverter", resetCause: Board.takeResetCause())
+    let resetCause = Board.takeResetCause()
+    Board.printBanner(ecu: "inverter", resetCause: resetCause)
+    RetainedDiagnosticStore.erase(after: resetCause)
     Board.selfTest("ControlMath", ControlMathSelfTest.run())
     Board.selfTest("CoSimulation", CoSimulationSelfTest.run())
     let arguments = CommandLine()
@@ -26,7 +28,8 @@ struct InverterImage {
     Board.exit(.success)
   }
 
-  // The ECU (1.6 KB) lives in the board's static ECU storage, not on the stack; one function
+  // The ECU (4.4 KB) is started in place in the board's static ECU storage (zero-filled memory
+  // of a trivial type, which `start` writes field by field), not on the stack; one function
   // per mode, not inlined, so only one mode's construction temporaries exist at a time.
 
   @inline(never)
@@ -34,12 +37,11 @@ struct InverterImage {
     let ecu = Board.ecuStorage(
       for: InverterECU<
         CoSimulationInverterSensors, CoSimulationPowerStage,
-        CoSimulationCANController
+        CoSimulationCANController, RetainedDiagnosticStore
       >.self)
-    ecu.initialize(
-      to: InverterECU(
-        sensors: CoSimulationInverterSensors(), stage: CoSimulationPowerStage(),
-        bus: CoSimulationCANController()))
+    ecu.pointee.start(
+      sensors: CoSimulationInverterSensors(), stage: CoSimulationPowerStage(),
+      bus: CoSimulationCANController(), store: RetainedDiagnosticStore())
     return Board.runCoSimulation(
       &ecu.pointee, frames: InverterFrames.self, linkPrefix: link,
       supervisionTicks: ecu.pointee.supervisionTicks)
@@ -48,11 +50,13 @@ struct InverterImage {
   @inline(never)
   static func runStandalone(ticks: UInt32) -> CyclicScheduler {
     let ecu = Board.ecuStorage(
-      for: InverterECU<BenchInverterSensors, BenchPowerStage, UnconnectedCANController>.self)
-    ecu.initialize(
-      to: InverterECU(
-        sensors: BenchInverterSensors(), stage: BenchPowerStage(),
-        bus: UnconnectedCANController()))
+      for: InverterECU<
+        BenchInverterSensors, BenchPowerStage, UnconnectedCANController,
+        RetainedDiagnosticStore
+      >.self)
+    ecu.pointee.start(
+      sensors: BenchInverterSensors(), stage: BenchPowerStage(),
+      bus: UnconnectedCANController(), store: RetainedDiagnosticStore())
     return Board.runStandalone(
       &ecu.pointee, periodMicroseconds: ecu.pointee.controlPeriodMicroseconds,
       supervisionTicks: ecu.pointee.supervisionTicks, ticks: ticks)

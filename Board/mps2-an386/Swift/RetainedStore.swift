@@ -22,3 +22,32 @@ public struct RetainedRAMStore: NonVolatileStore {
     return true
   }
 }
+
+/// The second retained-RAM region (.noinit, 664 bytes): the diagnostic server's records
+/// (SecurityAccess attempt counter and boot count at 0, DTC record at 16). Kept apart from
+/// `RetainedRAMStore` so the BMS's double-buffered record keeps its layout.
+public struct RetainedDiagnosticStore: NonVolatileStore {
+  public init() {}
+
+  /// Erases the region (every byte 0xFF, as an erased data-flash sector) after a power-on
+  /// reset: RAM holds no record then, and the diagnostic server reads a region that is neither
+  /// erased nor valid as a record cut by a power loss (attempts exhausted, a 10 s
+  /// SecurityAccess lockout). Watchdog and software resets keep the records.
+  public static func erase(after cause: ResetCause) {
+    guard cause == .powerOn else { return }
+    for offset in 0..<diagnostic_store_size() { diagnostic_store_store(offset, 0xFF) }
+  }
+
+  public var capacity: Int { Int(diagnostic_store_size()) }
+
+  public func read(at offset: Int) -> UInt8 {
+    guard offset >= 0 && offset < capacity else { return 0xFF }
+    return diagnostic_store_load(UInt32(offset))
+  }
+
+  public mutating func write(_ byte: UInt8, at offset: Int) -> Bool {
+    guard offset >= 0 && offset < capacity else { return false }
+    diagnostic_store_store(UInt32(offset), byte)
+    return true
+  }
+}

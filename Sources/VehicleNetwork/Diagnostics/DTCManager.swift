@@ -148,6 +148,11 @@ public struct DTCManager: Sendable {
   public private(set) var needsSaving = false
   private var entries = [16 of DTCEntry](
     repeating: DTCEntry(definition: DTCDefinition(number: 0)))
+  /// A save in slices (`saveSlice`): the next record byte to write (0 = none in progress) and
+  /// the CRC over the bytes written so far.
+  private var sliceOffset = 0
+  private var sliceCRC = CRC32ISOHDLC()
+  private var sliceCRCFinal: UInt32 = 0
 
   public init() {}
 
@@ -197,6 +202,15 @@ public struct DTCManager: Sendable {
   }
 
   func hasFreezeFrame(at index: Int) -> Bool { entries.span[index].hasFreezeFrame }
+
+  /// Row `index` and the row of `number`, read in place for the server's report paths: the
+  /// non-mutating readers above copied the whole table (904 bytes) into their frame on
+  /// Cortex-M, and the server nests them.
+  mutating func entryInPlace(at index: Int) -> DTCEntry { entries.span[index] }
+
+  mutating func indexInPlace(of number: UInt32) -> Int? {
+    DTCManager.find(number, in: entries.span, count: count)
+  }
   func freezeFrame(at index: Int) -> FreezeFrame { entries.span[index].freezeFrame }
 
   /// DTCs whose status has any bit of `mask` set (ISO 14229-1: status & mask != 0).
@@ -358,6 +372,81 @@ public struct DTCManager: Sendable {
     writer.put(u32: writer.crc.finish(), &store)
     if writer.isComplete { needsSaving = false }
     return writer.isComplete
+  }
+
+  /// True while a save in slices is under way.
+  public var isSavingInSlices: Bool { sliceOffset != 0 }
+
+  /// Writes the next `bytes` bytes of the record (the same bytes `save` writes), starting a
+  /// new pass when none is under way and the record needs saving; returns true when this call
+  /// completed a pass. A whole record costs ≈ 18 000 instructions on the Cortex-M4F, more than
+  /// an inverter control period: slices spread it over several jobs. The bytes come from the
+  /// rows as they are when written, and the CRC covers exactly what was written, so a row
+  /// that changes during a pass gives a valid record and marks the next pass due. Until the
+  /// CRC is written the record reads as corrupt (power cut: every DTC starts cleared).
+  @discardableResult
+  public mutating func saveSlice(
+    to store: inout some NonVolatileStore, at offset: Int, bytes: Int
+  ) -> Bool {
+    if sliceOffset == 0 {
+      guard needsSaving else { return false }
+      needsSaving = false
+      sliceCRC = CRC32ISOHDLC()
+    }
+    let crcStart = DTCManager.recordSize - 4
+    var remaining = max(bytes, 1)
+    while remaining > 0 {
+      let k = sliceOffset
+      let byte: UInt8
+      if k < crcStart {
+        byte = recordByte(k)
+        sliceCRC.update(byte)
+      } else {
+        if k == crcStart { sliceCRCFinal = sliceCRC.finish() }
+        byte = UInt8(truncatingIfNeeded: sliceCRCFinal &>> UInt32(8 * (3 - (k - crcStart))))
+      }
+      guard store.write(byte, at: offset + k) else {
+        // Abandon the pass; the next call starts over.
+        sliceOffset = 0
+        needsSaving = true
+        return false
+      }
+      sliceOffset += 1
+      remaining -= 1
+      if sliceOffset == DTCManager.recordSize {
+        sliceOffset = 0
+        return true
+      }
+    }
+    return false
+  }
+
+  /// Byte `k` of the record before its CRC (layout of `save`), read in place.
+  private mutating func recordByte(_ k: Int) -> UInt8 {
+    switch k {
+    case 0: return 0x4B
+    case 1: return 0x44
+    case 2: return DTCManager.recordVersion
+    case 3: return UInt8(truncatingIfNeeded: count)
+    default: break
+    }
+    let row = (k - DTCManager.recordHeaderSize) / DTCManager.recordEntrySize
+    let j = (k - DTCManager.recordHeaderSize) % DTCManager.recordEntrySize
+    let entry = entries.span[row]
+    let number = row < count ? entry.definition.number : 0
+    switch j {
+    case 0: return UInt8(truncatingIfNeeded: number &>> 16)
+    case 1: return UInt8(truncatingIfNeeded: number &>> 8)
+    case 2: return UInt8(truncatingIfNeeded: number)
+    case 3: return entry.status.rawValue
+    case 4: return entry.failedCycles
+    case 5: return entry.failureFreeCycles
+    case 6: return entry.occurrences
+    case 7: return entry.hasFreezeFrame ? 1 : 0
+    default:
+      let bits = entry.freezeFrame.signals[(j - 8) / 4].bitPattern
+      return UInt8(truncatingIfNeeded: bits &>> UInt32(8 * (3 - (j - 8) % 4)))
+    }
   }
 
   /// Reads the record back into the table's rows, matched by DTC number (rows the record

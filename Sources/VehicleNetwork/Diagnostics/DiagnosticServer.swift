@@ -186,6 +186,25 @@ public struct DiagnosticServer<Application: DiagnosticApplication, Keys: UDSSecu
   /// Writes whichever record changed since the last call; cheap when nothing did. Call it
   /// after `poll` (the attempt counter must be stored before the tester can cause a reset).
   public mutating func persist(into store: inout some NonVolatileStore) {
+    persistSecurityRecord(into: &store)
+    if uds.dtcs.needsSaving {
+      uds.dtcs.save(to: &store, at: configuration.dtcRecordOffset)
+    }
+  }
+
+  /// As `persist`, but the DTC record goes out `dtcBytes` bytes per call
+  /// (`DTCManager.saveSlice`), for an ECU whose job cannot take the whole record at once; a
+  /// pass starts only when `startDTCPass` (e.g. a rate limit) and the record changed.
+  public mutating func persist(
+    into store: inout some NonVolatileStore, dtcBytes: Int, startDTCPass: Bool
+  ) {
+    persistSecurityRecord(into: &store)
+    if uds.dtcs.isSavingInSlices || (startDTCPass && uds.dtcs.needsSaving) {
+      uds.dtcs.saveSlice(to: &store, at: configuration.dtcRecordOffset, bytes: dtcBytes)
+    }
+  }
+
+  private mutating func persistSecurityRecord(into store: inout some NonVolatileStore) {
     if uds.failedKeyAttemptsChanged {
       let base = configuration.securityRecordOffset
       var record = [8 of UInt8](repeating: 0)
@@ -205,9 +224,6 @@ public struct DiagnosticServer<Application: DiagnosticApplication, Keys: UDSSecu
         complete = false
       }
       if complete { uds.failedKeyAttemptsChanged = false }
-    }
-    if uds.dtcs.needsSaving {
-      uds.dtcs.save(to: &store, at: configuration.dtcRecordOffset)
     }
   }
 

@@ -335,7 +335,10 @@ public struct UDSServer<Keys: UDSSecurityKeyAlgorithm> {
 
   // MARK: 0x19 ReadDTCInformation
 
-  private func readDTCInformation(_ request: Span<UInt8>, _ response: inout UDSResponse)
+  // The request handlers are `mutating` only so that they run in place: a non-mutating
+  // method copied the whole server (tables included, ≈ 2 KB) into its frame on Cortex-M.
+
+  private mutating func readDTCInformation(_ request: Span<UInt8>, _ response: inout UDSResponse)
     -> UDSNegativeResponseCode?
   {
     guard request.count >= 2 else { return .incorrectMessageLengthOrInvalidFormat }
@@ -348,14 +351,18 @@ public struct UDSServer<Keys: UDSSecurityKeyAlgorithm> {
       response.append(reportType)
       response.append(DTCManager.availabilityMask)
       if reportType == 0x01 {
-        let matches = dtcs.count(matching: mask)
+        var matches = 0
+        for i in 0..<dtcs.count
+        where dtcs.entryInPlace(at: i).status.rawValue & mask & DTCManager.availabilityMask != 0 {
+          matches += 1
+        }
         response.append(0x01)  // DTCFormatIdentifier: ISO 14229-1 DTC format
         response.append(UInt8(truncatingIfNeeded: matches &>> 8))
         response.append(UInt8(truncatingIfNeeded: matches))
         return nil
       }
       for i in 0..<dtcs.count
-      where dtcs.status(at: i).rawValue & mask & DTCManager.availabilityMask != 0 {
+      where dtcs.entryInPlace(at: i).status.rawValue & mask & DTCManager.availabilityMask != 0 {
         appendDTC(i, &response)
       }
       return nil
@@ -363,7 +370,7 @@ public struct UDSServer<Keys: UDSSecurityKeyAlgorithm> {
       guard request.count == 6 else { return .incorrectMessageLengthOrInvalidFormat }
       let number = UInt32(request[2]) &<< 16 | UInt32(request[3]) &<< 8 | UInt32(request[4])
       let record = request[5]
-      guard let i = dtcs.index(of: number) else { return .requestOutOfRange }
+      guard let i = dtcs.indexInPlace(of: number) else { return .requestOutOfRange }
       response.append(0x59)
       response.append(reportType)
       appendDTC(i, &response)
@@ -375,22 +382,24 @@ public struct UDSServer<Keys: UDSSecurityKeyAlgorithm> {
     }
   }
 
-  private func appendDTC(_ i: Int, _ response: inout UDSResponse) {
-    let number = dtcs.number(at: i)
+  private mutating func appendDTC(_ i: Int, _ response: inout UDSResponse) {
+    let entry = dtcs.entryInPlace(at: i)
+    let number = entry.definition.number
     response.append(UInt8(truncatingIfNeeded: number &>> 16))
     response.append(UInt8(truncatingIfNeeded: number &>> 8))
     response.append(UInt8(truncatingIfNeeded: number))
-    response.append(dtcs.status(at: i).rawValue)
+    response.append(entry.status.rawValue)
   }
 
   /// Snapshot record 0x01 (0xFF = all records): one identifier, 0xDF00, with the eight
   /// freeze-frame floats big-endian. No record when none was captured.
-  private func appendSnapshot(_ i: Int, record: UInt8, _ response: inout UDSResponse)
+  private mutating func appendSnapshot(_ i: Int, record: UInt8, _ response: inout UDSResponse)
     -> UDSNegativeResponseCode?
   {
     guard record == 0x01 || record == 0xFF else { return .requestOutOfRange }
-    guard dtcs.hasFreezeFrame(at: i) else { return nil }
-    let frame = dtcs.freezeFrame(at: i)
+    let entry = dtcs.entryInPlace(at: i)
+    guard entry.hasFreezeFrame else { return nil }
+    let frame = entry.freezeFrame
     response.append(0x01)
     response.append(0x01)  // DTCSnapshotRecordNumberOfIdentifiers
     response.append(UInt8(truncatingIfNeeded: UDSIdentifiers.freezeFrameSignals &>> 8))
@@ -407,21 +416,22 @@ public struct UDSServer<Keys: UDSSecurityKeyAlgorithm> {
 
   /// Extended data record 0x01 occurrence counter, 0x02 aging counter (failure-free cycles);
   /// 0xFF = both.
-  private func appendExtendedData(_ i: Int, record: UInt8, _ response: inout UDSResponse)
+  private mutating func appendExtendedData(_ i: Int, record: UInt8, _ response: inout UDSResponse)
     -> UDSNegativeResponseCode?
   {
+    let entry = dtcs.entryInPlace(at: i)
     switch record {
     case 0x01:
       response.append(0x01)
-      response.append(dtcs.occurrences(at: i))
+      response.append(entry.occurrences)
     case 0x02:
       response.append(0x02)
-      response.append(dtcs.failureFreeCycles(at: i))
+      response.append(entry.failureFreeCycles)
     case 0xFF:
       response.append(0x01)
-      response.append(dtcs.occurrences(at: i))
+      response.append(entry.occurrences)
       response.append(0x02)
-      response.append(dtcs.failureFreeCycles(at: i))
+      response.append(entry.failureFreeCycles)
     default:
       return .requestOutOfRange
     }
@@ -434,7 +444,7 @@ public struct UDSServer<Keys: UDSSecurityKeyAlgorithm> {
   /// is a length error).
   public static var maxIdentifiersPerRead: Int { 8 }
 
-  private func readDataByIdentifier<Application: DiagnosticApplication>(
+  private mutating func readDataByIdentifier<Application: DiagnosticApplication>(
     _ request: Span<UInt8>, _ application: inout Application, _ response: inout UDSResponse
   ) -> UDSNegativeResponseCode? {
     let identifiers = (request.count - 1) / 2
@@ -634,7 +644,7 @@ public struct UDSServer<Keys: UDSSecurityKeyAlgorithm> {
     }
   }
 
-  private func appendRoutineResponse(
+  private mutating func appendRoutineResponse(
     _ id: UInt16, _ type: UDSRoutineControlType, _ response: inout UDSResponse
   ) {
     response.append(0x71)
@@ -646,7 +656,7 @@ public struct UDSServer<Keys: UDSSecurityKeyAlgorithm> {
 
   // MARK: 0x3E TesterPresent
 
-  private func testerPresent(
+  private mutating func testerPresent(
     _ request: Span<UInt8>, _ response: inout UDSResponse, _ suppress: inout Bool
   ) -> UDSNegativeResponseCode? {
     guard request.count >= 2 else { return .incorrectMessageLengthOrInvalidFormat }

@@ -249,17 +249,23 @@ extension DataIdentifierTable {
   /// values with `setValue`.
   public static func ecuIdentification() -> DataIdentifierTable {
     var table = DataIdentifierTable()
+    table.addIdentificationRows()
+    return table
+  }
+
+  /// Adds the rows of `ecuIdentification()` in place (an ECU filling the table of its
+  /// server in static storage, without a copy of the table on the stack).
+  public mutating func addIdentificationRows() {
     // Four rows in an empty 16-row table cannot fail.
-    try? table.add(
+    try? add(
       DataIdentifier(
         id: UDSIdentifiers.vin, length: 17, writeSessions: .extended, writeSecurityLevel: 1))
-    try? table.add(DataIdentifier(id: UDSIdentifiers.ecuSerialNumber, length: 16))
-    try? table.add(DataIdentifier(id: UDSIdentifiers.softwareVersion, length: 8))
-    try? table.add(
+    try? add(DataIdentifier(id: UDSIdentifiers.ecuSerialNumber, length: 16))
+    try? add(DataIdentifier(id: UDSIdentifiers.softwareVersion, length: 8))
+    try? add(
       DataIdentifier(
         id: UDSIdentifiers.activeCalibration, length: 4, writeSessions: .extended,
         writeSecurityLevel: 1))
-    return table
   }
 }
 

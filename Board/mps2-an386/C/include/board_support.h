@@ -55,6 +55,21 @@ static inline void retained_store_store(uint32_t offset, uint8_t value) {
   kairo_retained_store[offset] = value;
 }
 
+// The second retained region: the diagnostic records (SecurityAccess attempt counter and DTCs,
+// VehicleNetwork's DiagnosticServer: 8 + 8 + 648 bytes).
+#define KAIRO_DIAGNOSTIC_STORE_SIZE 664u
+extern volatile uint8_t kairo_diagnostic_store[KAIRO_DIAGNOSTIC_STORE_SIZE];
+
+static inline uint32_t diagnostic_store_size(void) { return KAIRO_DIAGNOSTIC_STORE_SIZE; }
+
+static inline uint8_t diagnostic_store_load(uint32_t offset) {
+  return kairo_diagnostic_store[offset];
+}
+
+static inline void diagnostic_store_store(uint32_t offset, uint8_t value) {
+  kairo_diagnostic_store[offset] = value;
+}
+
 // Stack high-water mark in bytes (the stack is painted at reset) and the stack's size.
 uint32_t board_stack_used(void);
 uint32_t board_stack_size(void);
