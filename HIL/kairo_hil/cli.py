@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .cosim import FrameError
 from .link import LinkError
-from .metrics import evaluate_expectations, register_metric
+from .metrics import evaluate_expectations
 from .report import print_summary, write_report
 from .rig import Rig, RigOptions
 from .scenario import ScenarioError, load_scenario, parse_scenario
@@ -26,20 +26,6 @@ ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "HIL" / "scenarios"
 DEFAULT_FIRMWARE = ROOT / "build" / "firmware"
 
-RIG_METRICS = {
-    "sim_seconds": "simulated time",
-    "wall_seconds": "wall-clock time of the run",
-    "sim_speed_ratio": "simulated seconds per wall second",
-    "cosim_rejected_inverter": "sample frames the inverter ECU rejected (bad frames)",
-    "cosim_rejected_bms": "sample frames the BMS ECU rejected (bad frames)",
-    "can_frames": "CAN frames on the vehicle bus",
-    "can_frames_from_tools": "CAN frames from outside tools",
-    "wall_share_inverter_link": "share of wall time waiting for the inverter ECU (QEMU + link)",
-    "wall_share_plant": "share of wall time stepping the plant models",
-    "wall_share_bms_wait": "share of wall time waiting for the BMS ECU after the inverter",
-}
-for _name, _text in RIG_METRICS.items():
-    register_metric(_name, _text)
 
 
 def _resolve_scenario(name: str) -> Path:

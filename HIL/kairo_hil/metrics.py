@@ -48,6 +48,19 @@ METRICS: dict[str, str] = {
     "final_contactor_state": "contactor feedback bits at the end (1 neg, 2 pos, 4 precharge)",
     "final_inverter_state": "inverter state at the end",
     "final_bms_state": "BMS state at the end",
+    # Filled in by the rig (rig.py) from the run itself, not from the trace:
+    "sim_seconds": "simulated time",
+    "wall_seconds": "wall-clock time of the run",
+    "sim_speed_ratio": "simulated seconds per wall second",
+    "cosim_rejected_inverter": "sample frames the inverter ECU rejected (bad frames)",
+    "cosim_rejected_bms": "sample frames the BMS ECU rejected (bad frames)",
+    "can_frames": "CAN frames on the vehicle bus",
+    "can_frames_from_tools": "CAN frames from outside tools",
+    "can_decode_errors": "ECU frames that do not decode against the DBC",
+    "can_signals_out_of_range": "decoded ECU signal values outside their DBC range",
+    "wall_share_inverter_link": "share of wall time waiting for the inverter ECU (QEMU + link)",
+    "wall_share_plant": "share of wall time stepping the plant models",
+    "wall_share_bms_wait": "share of wall time waiting for the BMS ECU after the inverter",
     "steady_torque_error_pct_rated": "worst |mean torque - request| over steady segments "
                                      "(request and shaft speed held, modulating; 100 ms "
                                      "settling skipped, >= 50 ms left), % of rated torque",

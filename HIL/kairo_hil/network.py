@@ -4,6 +4,7 @@ and decoding of the ECUs' status frames."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import cantools
@@ -61,6 +62,8 @@ class Network:
         self.bms_status: dict[str, float] = {}
         self.bms_limits: dict[str, float] = {}
         self.decode_errors = 0
+        self.signals_out_of_range = 0
+        self._dbc_ids = {m.frame_id for m in self.db.messages}
 
     def torque_request(self, torque_Nm: float, enable: bool, key_run: bool,
                        speed_rpm: float = 0.0, speed_mode: bool = False,
@@ -81,12 +84,25 @@ class Network:
         return CanFrame(TORQUE_REQUEST_ID, protected)
 
     def observe(self, frame: CanFrame) -> None:
-        """Keeps the latest decoded status of the ECUs for the vehicle controller."""
-        target = {INV_STATUS_ID: self.inverter_status, BMS_STATUS_ID: self.bms_status,
-                  BMS_LIMITS_ID: self.bms_limits}.get(frame.id)
-        if target is None or frame.extended:
+        """Checks an ECU's frame against the DBC (it must decode, every signal within its
+        minimum and maximum; diagnostic frames are not in the DBC and pass) and keeps the latest
+        status of the ECUs for the vehicle controller."""
+        if frame.extended or frame.id not in self._dbc_ids:
             return
+        message = self.db.get_message_by_frame_id(frame.id)
         try:
-            target.update(self.db.decode_message(frame.id, frame.data, decode_choices=False))
+            values = message.decode(frame.data, decode_choices=False, allow_truncated=False,
+                                    allow_excess=False)
         except Exception:  # noqa: BLE001 - cantools raises several types for bad frames
             self.decode_errors += 1
+            return
+        for name, value in values.items():
+            signal = message.get_signal_by_name(name)
+            low = signal.minimum if signal.minimum is not None else -math.inf
+            high = signal.maximum if signal.maximum is not None else math.inf
+            if not low <= value <= high:
+                self.signals_out_of_range += 1
+        target = {INV_STATUS_ID: self.inverter_status, BMS_STATUS_ID: self.bms_status,
+                  BMS_LIMITS_ID: self.bms_limits}.get(frame.id)
+        if target is not None:
+            target.update(values)

@@ -189,6 +189,8 @@ class Rig:
             "cosim_rejected_bms": float(self.rejected["bms"]),
             "can_frames": float(bus.stats.delivered),
             "can_frames_from_tools": float(bus.stats.from_tools),
+            "can_decode_errors": float(self.net.decode_errors),
+            "can_signals_out_of_range": float(self.net.signals_out_of_range),
             "wall_share_inverter_link": self.spent[0] / wall if wall > 0 else math.nan,
             "wall_share_plant": self.spent[1] / wall if wall > 0 else math.nan,
             "wall_share_bms_wait": self.spent[2] / wall if wall > 0 else math.nan,

@@ -102,3 +102,20 @@ def test_bus_delivers_to_every_other_node_in_order():
     assert bus.take("c", 1) == [CanFrame(1, b"x")]
     assert bus.take("c", 8) == [CanFrame(2, b"y")]
     bus.close()
+
+
+def test_ecu_frames_are_checked_against_the_dbc():
+    net = Network()
+    status = net.db.get_message_by_name("INV_Status")
+    good = status.encode({s.name: 0 for s in status.signals})
+    net.observe(CanFrame(status.frame_id, good))
+    assert (net.decode_errors, net.signals_out_of_range) == (0, 0)
+    net.observe(CanFrame(status.frame_id, good[:5]))  # truncated
+    assert net.decode_errors == 1
+    # INV_State is 4 bits at bit 50 with a DBC maximum of 6: 15 is out of range.
+    bad = bytearray(good)
+    bad[6] |= 0x3C
+    net.observe(CanFrame(status.frame_id, bytes(bad)))
+    assert net.signals_out_of_range >= 1
+    net.observe(CanFrame(0x7E8, b"\x02\x7e\x00"))  # diagnostics: not in the DBC, not counted
+    assert net.decode_errors == 1
