@@ -44,6 +44,7 @@ BMS_METRICS: dict[str, str] = {
     "bms_fault_after_key_off_ms": "key-off → BMS_State Fault (e.g. a weld found at opening)",
     "fault_code_after_fault": "first non-zero BMS fault code (channel 12) after the first fault",
     "final_bms_fault_code": "BMS fault code (channel 12) at the end",
+    "first_bms_fault_code": "first non-zero BMS fault code (channel 12) of the run",
     "soc_spread_start_pct": "true cell SOC max - min at the start (points)",
     "soc_spread_end_pct": "true cell SOC max - min at the end (points)",
     "max_balancing_cells": "most cells the BMS bled at once (channel 11)",
@@ -119,6 +120,9 @@ def battery_metrics(trace: Mapping[str, np.ndarray], scenario,
     code = _col(trace, "bms_fault_code")
     if code is not None and np.isfinite(code[-1]):
         m["final_bms_fault_code"] = float(code[-1])
+    if code is not None:
+        k = _first(np.isfinite(code) & (code > 0))
+        m["first_bms_fault_code"] = float(code[k]) if k is not None else 0.0
     cs, bs = _col(trace, "contactor_state"), _col(trace, "bms_state")
     beyond = np.zeros(t.size, dtype=bool)
     for name, bound, above in (("cell_v_max_V", CELL_OVERVOLTAGE_V, True),
