@@ -116,3 +116,19 @@ def test_soh_capacity_of_a_10_pct_faded_pack_within_3_pct(tmp_path):
     done, m = run_scenario("bms_soh", tmp_path, timeout=4 * 3600)
     assert done.returncode == 0, done.stdout + done.stderr
     assert abs(m["soh_capacity_error_pct"]) <= 3.0
+
+
+def test_battery_run_with_an_ecu_reset_gives_byte_identical_traces(tmp_path):
+    path = tmp_path / "reset_twice.yaml"
+    path.write_text(
+        "name: reset_twice\nkind: battery\nduration_s: 3.0\nkey_on_s: 0.1\nseed: 5\n"
+        "current_profile: [[0, 0], [1.5, 0], [1.5, 30], [3, 30]]\n"
+        "faults:\n  - {at_s: 2.0, kind: ecu_reset, ecu: bms}\n")
+    hashes = []
+    for run in ("a", "b"):
+        done, m = run_scenario(str(path), tmp_path / run)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert m["bms_restarts"] == 1.0
+        hashes.append(json.loads((tmp_path / run / "summary.json").read_text())["run"]
+                      ["trace_sha256"])
+    assert hashes[0] == hashes[1]
