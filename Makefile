@@ -227,7 +227,7 @@ test-integration: firmware check-no-heap size
 	$(PYTHON) -m pytest -q Tests/Integration
 
 # The BMS checks too long for `make test` (HIL/README.md, "BMS checks"): SOC over a 30 min
-# profile and SOH capacity over a full cycle with 30 min rests (≈ 2.8 h simulated).
+# profile and SOH capacity over a full cycle with 30 min rests (≈ 3.1 h simulated).
 hil-long: firmware deps
 	KAIRO_HIL_LONG=1 $(PYTHON) -m pytest -q -rA Tests/Integration/test_hil_bms.py \
 	  -k "30_min or soh"
