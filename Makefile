@@ -59,12 +59,13 @@ IMAGES      := $(ECU_IMAGES) bench $(TEST_IMAGES)
 .SECONDARY:
 
 .PHONY: FORCE help deps firmware size check-no-heap bench test test-host test-hil \
-  test-integration run hil run-standalone \
+  test-integration run hil hil-long run-standalone \
   debug lint clean fuzz test-fuzz fuzz-build
 
 help:
 	@echo "make run            the main job: HIL demo, both ECUs on QEMU closed loop, report"
 	@echo "make hil SCENARIO=x run any scenario (name in HIL/scenarios or a file)"
+	@echo "make hil-long     the long BMS checks (SOC over 30 min, SOH capacity; ~1 h wall)"
 	@echo "make run-standalone boot each ECU image alone for TICKS periods"
 	@echo "make test           all tests: host unit tests, firmware gates, QEMU integration"
 	@echo "make firmware       build/firmware/{inverter,bms}.elf (+ .map) and test images"
@@ -278,6 +279,12 @@ fuzz: fuzz-build
 
 test-fuzz: fuzz-build
 	$(call run_fuzzers,$(FUZZ_SMOKE_SECONDS))
+
+# The BMS checks too long for `make test` (HIL/README.md, "BMS checks"): SOC over a 30 min
+# profile and SOH capacity over a full cycle with 30 min rests (≈ 3.1 h simulated).
+hil-long: firmware deps
+	KAIRO_HIL_LONG=1 $(PYTHON) -m pytest -q -rA Tests/Integration/test_hil_bms.py \
+	  -k "30_min or soh"
 
 # For the build-gate tests: `make -s print-VARIABLE`.
 print-%:

@@ -74,7 +74,18 @@ TRACE_COLUMNS: tuple[tuple[str, int, str], ...] = (
     ("bms_charge_limit_A", 1, "A, charge current limit in the last BMS_Limits frame"),
 )
 REQUIRED_COLUMNS = tuple(c[0] for c in TRACE_COLUMNS[:17])
-_DECIMALS = {name: d for name, d, _ in TRACE_COLUMNS}
+# Written by battery-only runs in addition (the BMS's own channels and the plant's truth the
+# BMS checks are scored against; docs/bms-ecu.md lists the channels).
+BATTERY_TRACE_COLUMNS: tuple[tuple[str, int, str], ...] = (
+    ("soc_true_max_pct", 4, "%, highest true cell SOC"),
+    ("capacity_true_Ah", 3, "Ah, mean true cell-group capacity"),
+    ("soh_capacity_pct", 3, "%, BMS SOH capacity estimate (channel 1)"),
+    ("bms_contactor_command", 0, "BMS contactor command bits (channel 3)"),
+    ("bms_balancing_cells", 0, "cells the BMS bleeds (channel 11)"),
+    ("bms_fault_code", 0, "BMS active fault code (channel 12)"),
+    ("bms_restarts", 0, "BMS ECU resets so far (rig fault ecu_reset)"),
+)
+_DECIMALS = {name: d for name, d, _ in TRACE_COLUMNS + BATTERY_TRACE_COLUMNS}
 
 
 class TraceRecorder:
@@ -100,6 +111,15 @@ class TraceRecorder:
                 r[i] = float(v)
         self.rows += 1
 
+    def update_last(self, values: Mapping[str, float]) -> None:
+        """Adds columns to the last row appended."""
+        r = self._data[self.rows - 1]
+        idx = self._index
+        for k, v in values.items():
+            i = idx.get(k)
+            if i is not None:
+                r[i] = v
+
     def as_dict(self) -> dict[str, np.ndarray]:
         return {c: self._data[: self.rows, i].copy() for i, c in enumerate(self.columns)}
 
@@ -116,7 +136,7 @@ def trace_columns(trace: Trace) -> list[str]:
     missing = [c for c in REQUIRED_COLUMNS if c not in trace]
     if missing:
         raise ValueError(f"trace lacks required columns: {', '.join(missing)}")
-    known = [c[0] for c in TRACE_COLUMNS if c[0] in trace]
+    known = [c[0] for c in TRACE_COLUMNS + BATTERY_TRACE_COLUMNS if c[0] in trace]
     extra = sorted(c for c in trace if c not in _DECIMALS)
     return known + extra
 

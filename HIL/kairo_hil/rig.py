@@ -34,7 +34,8 @@ from .capture import PeriodCapture, capture_metrics
 from .link import EcuLink
 from .network import TORQUE_REQUEST_ID, Network
 from .plant import Plant
-from .report import TraceRecorder
+from . import bms_checks, bms_record
+from .report import BATTERY_TRACE_COLUMNS, TRACE_COLUMNS, TraceRecorder
 from .scenario import Fault, Scenario
 from .vehicle_controller import VcuState, VehicleController
 
@@ -43,7 +44,8 @@ INV_ID, INV_IQ, INV_ID_REF, INV_IQ_REF, INV_TORQUE_REF = 0, 1, 2, 3, 4
 INV_STATE = 8
 INV_FAULT_CODE = 9
 # BMS measurement channels (BatteryApp's MeasurementSource).
-BMS_SOC_EST, BMS_STATE = 0, 2
+BMS_SOC_EST, BMS_SOH_CAPACITY, BMS_STATE, BMS_CONTACTOR_COMMAND = 0, 1, 2, 3
+BMS_BALANCING_CELLS, BMS_FAULT_CODE = 11, 12
 
 # |torque| at or below this counts as zero (torque_zero_after_can_loss_ms).
 ZERO_TORQUE_NM = 1.0
@@ -77,13 +79,23 @@ class Rig:
     def __init__(self, scenario: Scenario, options: RigOptions):
         self.sc = scenario
         self.opt = options
-        self.plant = Plant(scenario.plant_params())
+        params = scenario.plant_params()
+        if scenario.kind == "battery":
+            # Battery-only runs have no inverter: the plant steps once per pack step (1 ms),
+            # the motor idle, the DC load the current profile (docs/cosim-protocol.md).
+            params.control_period_s = params.battery.step_s
+        self.plant = Plant(params)
         self.vcu = VehicleController(scenario.controller_params(), scenario.speed_target(),
                                      self.plant.params.vehicle,
                                      torque_profile=scenario.torque_target())
         self.capture = PeriodCapture(scenario.capture) if scenario.capture else None
         self.net = Network()
-        self.periods_per_ms = int(round(1e-3 / scenario.control_period_s))
+        self.periods_per_ms = int(round(1e-3 / self.plant.dt_s))
+        self.bms_restarts = 0
+        # Per ecu_reset: (time, SOC % of the newest record in the store at that moment).
+        self.reset_records: list[tuple[float, float]] = []
+        self._bms_link: EcuLink | None = None
+        self._bms_store: Path | None = None
         self.errors: list[str] = []
         self.rejected = {"inverter": 0, "bms": 0}
         self.can_loss: dict[int, float] = {}  # CAN id -> lost until (s)
@@ -153,6 +165,8 @@ class Rig:
         if opt.slcan_port is not None:
             bus.attach_slcan(opt.slcan_port)
         console_dir = out if out else Path(".")
+        if sc.kind == "battery":
+            return self._run_battery(bus, console_dir)
         inverter = EcuLink("inverter", opt.firmware_dir / "inverter.elf",
                            console_dir / "inverter-console.log", icount_shift=opt.icount_shift)
         bms = EcuLink("bms", opt.firmware_dir / "bms.elf", console_dir / "bms-console.log",
@@ -395,3 +409,162 @@ class Rig:
                     trace, fault.at_s, end, ZERO_TORQUE_NM)
                 break
         return m
+
+    # -- battery-only runs (kind: battery) -----------------------------------------------
+    #
+    # Only the BMS image runs. The plant steps once per millisecond (its control period is
+    # the pack step): motor idle, the DC load draws the current profile while the BMS reports
+    # Closed on CAN, and the vehicle
+    # controller is reduced to what a battery test bench has, a key switch: every 10 ms a
+    # VCU_TorqueRequest with key Run while the key is on, torque 0, drive disabled. The BMS's
+    # persistent record lives in a host file (`store=PATH`, docs/cosim-protocol.md) that the
+    # rig keeps for the run, so an `ecu_reset` fault can stop the image and start it again.
+
+    def _start_bms(self, console_dir: Path) -> EcuLink:
+        name = "bms-console.log" if self.bms_restarts == 0 \
+            else f"bms-console-{self.bms_restarts}.log"
+        link = EcuLink("bms", self.opt.firmware_dir / "bms.elf", console_dir / name,
+                       icount_shift=self.opt.icount_shift,
+                       extra_args=(f"store={self._bms_store}",))
+        self._bms_link = link
+        return link.start()
+
+    def _run_battery(self, bus: VehicleBus, console_dir: Path) -> RigResult:
+        import tempfile
+        sc = self.sc
+        recorder = TraceRecorder(columns=[c[0] for c in TRACE_COLUMNS]
+                                 + [c[0] for c in BATTERY_TRACE_COLUMNS])
+        exit_codes: dict[str, int] = {}
+        wall0 = time.perf_counter()
+        ms_total = int(round(sc.duration_s * 1000))
+        with tempfile.TemporaryDirectory(prefix="kairo-bms-store-") as store_dir:
+            # A new file each run: the ECU starts as from the factory (no record).
+            self._bms_store = Path(store_dir) / "bms-store.bin"
+            if sc.bms_record is not None:
+                r = sc.bms_record
+                self._bms_store.write_bytes(bms_record.store_image(
+                    r["soc_pct"] / 100.0, r["capacity_Ah"], r["resistance_pct"] / 100.0))
+            try:
+                self._start_bms(console_dir)
+                self._loop_battery(ms_total, bus, recorder, console_dir)
+                exit_codes["bms"] = self._bms_link.close()
+            except BaseException:
+                if self._bms_link is not None:
+                    self._bms_link.kill()
+                raise
+            finally:
+                bus.close()
+        wall = time.perf_counter() - wall0
+        if exit_codes["bms"] != 0:
+            self.errors.append(f"bms: QEMU exited with code {exit_codes['bms']}")
+        trace = recorder.as_dict()
+        from .metrics import compute_metrics
+        metrics = compute_metrics(trace)
+        sim = ms_total / 1000.0
+        metrics.update({
+            "sim_seconds": sim, "wall_seconds": wall,
+            "sim_speed_ratio": sim / wall if wall > 0 else math.nan,
+            "cosim_rejected_inverter": 0.0,
+            "cosim_rejected_bms": float(self.rejected["bms"]),
+            "can_frames": float(bus.stats.delivered),
+            "can_frames_from_tools": float(bus.stats.from_tools),
+            "wall_share_inverter_link": 0.0,
+            "wall_share_plant": self.spent[1] / wall if wall > 0 else math.nan,
+            "wall_share_bms_wait": self.spent[2] / wall if wall > 0 else math.nan,
+        })
+        metrics.update(bms_checks.battery_metrics(trace, sc, self.reset_records))
+        return RigResult(trace, metrics, sim, wall, exit_codes, self.errors)
+
+    def _reset_bms(self, t_s: float, console_dir: Path) -> None:
+        """An ECU reset without warning (power dip, reset line): QEMU is stopped where it is,
+        the contactor drivers lose their supply (all open), and the image boots again on the
+        same persistent store."""
+        self._bms_link.kill()
+        record = bms_record.newest_record(self._bms_store.read_bytes()) \
+            if self._bms_store.exists() else None
+        self.reset_records.append((t_s, record["soc"] * 100.0 if record else math.nan))
+        self.plant.set_contactors(False, False, False)
+        self.plant.set_balancing(0)
+        self.bms_restarts += 1
+        self._start_bms(console_dir)
+
+    def _loop_battery(self, ms_total: int, bus: VehicleBus, recorder: TraceRecorder,
+                      console_dir: Path) -> None:
+        sc, plant, net = self.sc, self.plant, self.net
+        bms_seq = 0
+        bms_tel = (math.nan,) * cosim.TELEMETRY_COUNT
+        inv_tel = (math.nan,) * cosim.TELEMETRY_COUNT
+        profile = sc.current_target()
+        balancing = None
+        clock = time.perf_counter
+        spent = self.spent
+        for ms in range(ms_total):
+            t = ms * 1e-3
+            for fault in sc.faults_between(t, t + 1e-3):
+                if fault.kind == "ecu_reset":
+                    self._reset_bms(t, console_dir)
+                    balancing = None
+                    bms_seq = 0
+                    bms_tel = (math.nan,) * cosim.TELEMETRY_COUNT
+                else:
+                    self._apply(fault, t)
+            bus.time_s = t
+            bus.poll_tools()
+            key_on = sc.key_on(t)
+            if ms % 10 == 0:
+                # The load draws only while the BMS reports Closed (BMS_Status), as the
+                # vehicle drives only then: never against a precharge.
+                hv_ready = net.bms_status.get("BMS_State") == BMS_STATE_CLOSED
+                plant.set_load_current(profile(t) if key_on and hv_ready else 0.0)
+                if not self._lost(TORQUE_REQUEST_ID, t):
+                    bus.send("vcu", net.torque_request(0.0, False, key_on))
+            b = plant.bms_sample
+            frame = cosim.battery_sample(
+                bms_seq, b.cell_voltage_mV.tolist(), b.temperature_dC.tolist(),
+                int(b.current_mA), int(b.pack_voltage_dV), int(b.link_voltage_dV),
+                int(b.feedback.negative_main) | int(b.feedback.positive_main) << 1
+                | int(b.feedback.precharge) << 2,
+                np.flatnonzero(b.open_wire).tolist() if b.open_wire.any() else [],
+                bus.take("bms", cosim.MAX_CAN_FRAMES))
+            expect = bms_seq
+            if self.bad_frames["bms"]:
+                frame = self._spoil(frame, self.bad_frames["bms"].pop(0))
+                expect = self._sequence_of(frame)
+            link = self._bms_link
+            link.send(frame)
+            t0 = clock()
+            plant.step(0.5, 0.5, 0.5, cosim.POWER_STAGE_OFF)
+            t1 = clock()
+            reply = link.receive()
+            spent[1] += t1 - t0
+            spent[2] += clock() - t1
+            act = self._answer("bms", reply, cosim.BATTERY_ACTUATION, expect)
+            if act.status & cosim.STATUS_SAMPLE_REJECTED:
+                self.rejected["bms"] += 1
+            bits = act.contactor_bits
+            plant.set_contactors(bool(bits & 1), bool(bits & 2), bool(bits & 4))
+            if act.balancing != balancing:
+                balancing = act.balancing
+                plant.set_balancing(list(balancing))
+            bms_tel = act.telemetry
+            for f in act.can:
+                bus.send("bms", f)
+            bms_seq = expect + 1
+            for f in bus.take("vcu", 1 << 30):
+                net.observe(f)
+            self._record(recorder, plant.t_s, 0.0, inv_tel, bms_tel, cosim.POWER_STAGE_OFF)
+            recorder.update_last(self._battery_columns(bms_tel))
+            if self.opt.progress is not None and ms % 100 == 99:
+                self.opt.progress(plant.t_s)
+
+    def _battery_columns(self, bms_tel: tuple) -> dict[str, float]:
+        pk = self.plant.pack
+        return {
+            "soc_true_max_pct": float(pk.soc.max() * 100.0),
+            "capacity_true_Ah": float(pk.capacity_As.mean() / 3600.0),
+            "soh_capacity_pct": bms_tel[BMS_SOH_CAPACITY],
+            "bms_contactor_command": bms_tel[BMS_CONTACTOR_COMMAND],
+            "bms_balancing_cells": bms_tel[BMS_BALANCING_CELLS],
+            "bms_fault_code": bms_tel[BMS_FAULT_CODE],
+            "bms_restarts": float(self.bms_restarts),
+        }

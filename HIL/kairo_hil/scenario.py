@@ -23,6 +23,7 @@ import numpy as np
 import yaml
 
 from . import capture as _capture  # noqa: F401 - registers the per-period capture metrics
+from . import bms_checks  # noqa: F401  (registers the BMS check metrics)
 from .metrics import COMPARISONS, METRICS, Expectation
 from .plant import PLANT_FAULT_KINDS, PlantParams, apply_overrides
 from .plants.dclink import CONTACTOR_NAMES
@@ -30,7 +31,7 @@ from .plants.sensors import OFFSET_SENSORS
 from .vehicle_controller import Profile, VehicleControllerParams
 
 KINDS = ("drive", "battery")
-RIG_FAULT_KINDS = ("can_loss", "cosim_bad_frame")
+RIG_FAULT_KINDS = ("can_loss", "cosim_bad_frame", "ecu_reset")
 # Defects the rig can put into one co-simulation sample frame (docs/cosim-protocol.md).
 COSIM_DEFECTS = ("crc", "version", "length", "kind", "sequence", "magic")
 COSIM_ECUS = ("inverter", "bms")
@@ -41,6 +42,7 @@ TOP_LEVEL_KEYS = (
     "key_on_s", "key_off_s", "speed_profile", "current_profile", "initial_soc_pct",
     "soc_spread_pct", "plant", "sensors", "controller", "faults", "expectations",
     "torque_profile", "capture", "actuation_delay_periods",
+    "bms_record",
 )
 # Per fault kind: required and optional parameters (besides at_s, kind, duration_s).
 FAULT_PARAMS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -51,6 +53,7 @@ FAULT_PARAMS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "overcurrent": (("current_A",), ("phase",)),
     "can_loss": (("message",), ()),
     "cosim_bad_frame": (("ecu", "defect"), ()),
+    "ecu_reset": (("ecu",), ()),
 }
 PLANT_SECTIONS = ("vehicle", "motor", "dclink", "battery", "thermal")
 FAULT_TIME_SLACK_S = 1e-9
@@ -107,6 +110,9 @@ class Scenario:
     faults: list[Fault] = field(default_factory=list)
     expectations: list[Expectation] = field(default_factory=list)
     source: str = ""
+    # kind battery: the record in the BMS's store at the first boot (bms_record.py); None =
+    # an empty store (the BMS starts from its defaults, SOC 50 %, and corrects from the cells).
+    bms_record: dict[str, float] | None = None
 
     @property
     def control_period_us(self) -> int:
@@ -331,7 +337,7 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
             c.err(req, "missing (required)")
     name = c.string("name", data["name"]) if "name" in data else None
     kind = c.string("kind", data.get("kind", "drive"), KINDS) or "drive"
-    duration = (c.number("duration_s", data["duration_s"], 0.0, 3600.0, lo_open=True)
+    duration = (c.number("duration_s", data["duration_s"], 0.0, 14400.0, lo_open=True)
                 if "duration_s" in data else None)
     period_us = c.number("control_period_us", data.get("control_period_us", 50), 50.0, 100.0)
     if period_us is not None:
@@ -473,6 +479,9 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
                 if r_ is None:
                     good = False
                 params[k] = r_
+            if fk == "ecu_reset" and (kind != "battery" or params.get("ecu") != "bms"):
+                c.err(w, "ecu_reset is carried out for ecu: bms in kind: battery runs only")
+                good = False
             if good and at is not None:
                 faults.append(Fault(at, fk, params, dur))
 
@@ -508,6 +517,21 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
 
     capture = _capture_windows(c, data["capture"], duration) if "capture" in data else []
     delay = c.integer("actuation_delay_periods", data.get("actuation_delay_periods", 1), 0, 1)
+    record = None
+    if "bms_record" in data:
+        rm = c.mapping("bms_record", data["bms_record"])
+        if rm is not None:
+            c.unknown_keys("bms_record", rm, ("soc_pct", "capacity_Ah", "resistance_pct"))
+            if kind != "battery":
+                c.err("bms_record", "only allowed with kind: battery")
+            if "soc_pct" not in rm:
+                c.err("bms_record.soc_pct", "missing (required)")
+            soc_r = c.number("bms_record.soc_pct", rm.get("soc_pct", 50.0), 0.0, 100.0)
+            cap_r = c.number("bms_record.capacity_Ah", rm.get("capacity_Ah", 100.0), 50.0, 120.0)
+            res_r = c.number("bms_record.resistance_pct", rm.get("resistance_pct", 100.0),
+                             50.0, 300.0)
+            if None not in (soc_r, cap_r, res_r):
+                record = {"soc_pct": soc_r, "capacity_Ah": cap_r, "resistance_pct": res_r}
 
     if c.problems:
         raise ScenarioError(c.problems)
@@ -519,7 +543,8 @@ def parse_scenario(data: Any, source: str = "<scenario>") -> Scenario:
         actuation_delay_periods=delay or 0,
         initial_soc_pct=soc0, soc_spread_pct=spread, plant_overrides=plant_ov,
         sensor_overrides=sensor_ov, controller_overrides=ctrl_ov,
-        faults=sorted(faults, key=lambda f: f.at_s), expectations=expectations, source=source)
+        faults=sorted(faults, key=lambda f: f.at_s), expectations=expectations, source=source,
+        bms_record=record)
     # Ranges of overridden parameters, through the models' own checks, section by section.
     pp = sc.plant_params()
     for where, obj in [(f"plant.{s}", getattr(pp, s)) for s in PLANT_SECTIONS] + [

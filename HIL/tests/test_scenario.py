@@ -55,7 +55,7 @@ def test_good_minimal_file_applies_defaults_and_overrides(tmp_path):
 @pytest.mark.parametrize("change,expected", [
     ({"speed": 3}, "case.yaml: speed: unknown key; expected one of"),
     ({"duration_s": "long"}, "case.yaml: duration_s: expected a number, got the string 'long'"),
-    ({"duration_s": -1}, "case.yaml: duration_s: -1 is out of range > 0 and <= 3600"),
+    ({"duration_s": -1}, "case.yaml: duration_s: -1 is out of range > 0 and <= 14400"),
     ({"control_period_us": 20}, "case.yaml: control_period_us: 20 is out of range 50..100"),
     ({"control_period_us": 75},
      "case.yaml: control_period_us: 75 µs does not divide the 1 ms pack step"),

@@ -46,3 +46,7 @@ def symbol_at(elf: Path, address: int) -> str:
                          capture_output=True, text=True, check=True).stdout.splitlines()
     return subprocess.run(["swift", "demangle", "--simplified", out[0]],
                           capture_output=True, text=True, check=True).stdout.strip()
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: a closed-loop run of minutes (still in make test)")

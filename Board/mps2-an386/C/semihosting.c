@@ -7,6 +7,7 @@ enum {
   SYS_CLOSE = 0x02,
   SYS_WRITE = 0x05,
   SYS_READ = 0x06,
+  SYS_SEEK = 0x0A,
   SYS_GET_CMDLINE = 0x15,
   SYS_EXIT_EXTENDED = 0x20,
   ADP_Stopped_ApplicationExit = 0x20026,
@@ -57,4 +58,9 @@ int semihosting_write(int handle, const uint8_t *bytes, size_t count) {
 int semihosting_close(int handle) {
   uint32_t block[1] = {(uint32_t)handle};
   return semihosting_call(SYS_CLOSE, block);
+}
+
+int semihosting_seek(int handle, uint32_t position) {
+  uint32_t block[2] = {(uint32_t)handle, position};
+  return semihosting_call(SYS_SEEK, block);
 }

@@ -53,6 +53,33 @@ __attribute__((section(".noinit"))) volatile uint8_t kairo_retained_store[KAIRO_
 __attribute__((section(".noinit"))) volatile uint8_t
     kairo_diagnostic_store[KAIRO_DIAGNOSTIC_STORE_SIZE];
 
+// Semihosting handle of the host file behind the region (`store=PATH`), -1 without one.
+static int retained_store_file = -1;
+
+int retained_store_attach_file(const char *path) {
+  uint8_t image[KAIRO_RETAINED_STORE_SIZE];
+  for (uint32_t i = 0; i < KAIRO_RETAINED_STORE_SIZE; i++) image[i] = 0;
+  int handle = semihosting_open(path, 3);  // "r+b": an existing file, kept
+  if (handle >= 0) {
+    // The bytes not transferred (a short or empty file) stay zero.
+    (void)semihosting_read(handle, image, KAIRO_RETAINED_STORE_SIZE);
+  } else {
+    handle = semihosting_open(path, 7);  // "w+b": created
+    if (handle < 0) return -1;
+  }
+  if (semihosting_seek(handle, 0) != 0) return -1;
+  if (semihosting_write(handle, image, KAIRO_RETAINED_STORE_SIZE) != 0) return -1;
+  for (uint32_t i = 0; i < KAIRO_RETAINED_STORE_SIZE; i++) kairo_retained_store[i] = image[i];
+  retained_store_file = handle;
+  return 0;
+}
+
+void retained_store_write_through(uint32_t offset, uint8_t value) {
+  if (retained_store_file < 0) return;
+  if (semihosting_seek(retained_store_file, offset) != 0) return;
+  (void)semihosting_write(retained_store_file, &value, 1);
+}
+
 #define SCB_CPACR (*(volatile uint32_t *)0xE000ED88u)
 
 __attribute__((noreturn)) void Reset_Handler(void) {

@@ -30,7 +30,8 @@ struct BatteryImage {
     Board.selfTest("ControlMath", ControlMathSelfTest.run())
     Board.selfTest("CoSimulation", CoSimulationSelfTest.run())
     let arguments = CommandLine()
-    arguments.validate(known: Board.ecuArguments)
+    arguments.validate(known: ["ticks", "cosim", "store"])
+    attachStore(arguments)
 
     var link: [160 of UInt8] = .init(repeating: 0)
     let scheduler: CyclicScheduler
@@ -84,6 +85,22 @@ struct BatteryImage {
     } catch {
       calibrationRejected()
     }
+  }
+
+  /// `store=PATH`: the retained-RAM store is backed by that host file (semihosting), so the
+  /// persistent record outlives the QEMU process as it outlives a reset on the ECU; the HIL
+  /// rig restarts the image on the same file to reset the ECU mid-run. Without it the store is
+  /// plain retained RAM (zero at power-on on QEMU: no record).
+  static func attachStore(_ arguments: borrowing CommandLine) {
+    var path: [160 of UInt8] = .init(repeating: 0)
+    guard arguments.copyValue("store", into: &path) else { return }
+    guard RetainedRAMStore.attachHostFile(path) else {
+      Console.write("error: store file cannot be opened")
+      Console.newline()
+      Board.exit(.badCommandLine)
+    }
+    Console.write("store: host file")
+    Console.newline()
   }
 
   static func calibrationRejected() -> Never {

@@ -9,6 +9,22 @@ import Platform
 public struct RetainedRAMStore: NonVolatileStore {
   public init() {}
 
+  /// Backs the region with the host file named by the NUL-terminated `path` (semihosting):
+  /// loaded from it now, every later write written through. False when the file can be
+  /// neither opened nor created. For the HIL rig, which restarts the image on the same file
+  /// to reset the ECU mid-run (a QEMU process restart loses its RAM, a reset does not).
+  public static func attachHostFile(_ path: [160 of UInt8]) -> Bool {
+    var copy = path
+    copy[159] = 0
+    var span = copy.mutableSpan
+    return span.withUnsafeMutableBufferPointer { buffer -> Bool in
+      guard let base = buffer.baseAddress else { return false }
+      return base.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+        retained_store_attach_file($0) == 0
+      }
+    }
+  }
+
   public var capacity: Int { Int(retained_store_size()) }
 
   public func read(at offset: Int) -> UInt8 {

@@ -22,6 +22,8 @@ int semihosting_open(const char *path, int mode);
 int semihosting_read(int handle, uint8_t *buffer, size_t count);
 int semihosting_write(int handle, const uint8_t *bytes, size_t count);
 int semihosting_close(int handle);
+// Moves the file position to `position` bytes from the start; 0 on success.
+int semihosting_seek(int handle, uint32_t position);
 
 // Two words in `.noinit` that survive a watchdog or software reset: a validity marker and the
 // reset cause the board recorded before the reset.
@@ -45,6 +47,15 @@ uint32_t board_ecu_storage_size(void);
 #define KAIRO_RETAINED_STORE_SIZE 256u
 extern volatile uint8_t kairo_retained_store[KAIRO_RETAINED_STORE_SIZE];
 
+// Backs the retained RAM with a host file through semihosting (the HIL rig's `store=PATH`):
+// the region is loaded from the file (a missing or short file reads as zeros, QEMU's
+// power-on RAM) and every later store is written through to it, byte by byte, so the record
+// survives the QEMU process being stopped and started again like retained RAM survives a
+// reset. Returns 0, or -1 when the file cannot be opened or created.
+int retained_store_attach_file(const char *path);
+// Writes one byte of the region through to the attached file (nothing when none is).
+void retained_store_write_through(uint32_t offset, uint8_t value);
+
 static inline uint32_t retained_store_size(void) { return KAIRO_RETAINED_STORE_SIZE; }
 
 static inline uint8_t retained_store_load(uint32_t offset) {
@@ -53,6 +64,7 @@ static inline uint8_t retained_store_load(uint32_t offset) {
 
 static inline void retained_store_store(uint32_t offset, uint8_t value) {
   kairo_retained_store[offset] = value;
+  retained_store_write_through(offset, value);
 }
 
 // The second retained region: the diagnostic records (SecurityAccess attempt counter and DTCs,
