@@ -72,19 +72,11 @@ extension BatteryECU {
     let now = uptime_ms
     refreshLiveData()
     diagnostics.application.update(now_ms: now)
-    var sent = 0
-    if let held = heldDiagnosticFrame {
-      guard bus.transmit(held) else { return }
-      heldDiagnosticFrame = nil
-      sent = 1
-    }
-    while sent < Self.maxDiagnosticFramesPerPeriod, let frame = diagnostics.poll(now_ms: now) {
-      if !bus.transmit(frame) {
-        heldDiagnosticFrame = frame
-        break
-      }
-      sent += 1
-    }
+    guard
+      diagnostics.transmit(
+        through: &bus, held: &heldDiagnosticFrame, limit: Self.maxDiagnosticFramesPerPeriod,
+        now_ms: now)
+    else { return }
     if let reset = diagnostics.takeResetRequest() { resetRequest = reset }
     reportDTCs()
   }

@@ -72,19 +72,11 @@ extension InverterECU {
     let now = uptime_ms
     refreshLiveData()
     while let frame = diagnosticQueue.pop() { diagnostics.receive(frame, now_ms: now) }
-    var sent = 0
-    if let held = heldDiagnosticFrame {
-      guard bus.transmit(held) else { return }
-      heldDiagnosticFrame = nil
-      sent = 1
-    }
-    while sent < Self.maxDiagnosticFramesPerJob, let frame = diagnostics.poll(now_ms: now) {
-      if !bus.transmit(frame) {
-        heldDiagnosticFrame = frame
-        break
-      }
-      sent += 1
-    }
+    guard
+      diagnostics.transmit(
+        through: &bus, held: &heldDiagnosticFrame, limit: Self.maxDiagnosticFramesPerJob,
+        now_ms: now)
+    else { return }
     if let reset = diagnostics.takeResetRequest() { resetRequest = reset }
     reportDTCs()
     persistDiagnostics()

@@ -319,6 +319,28 @@ public struct DiagnosticServer<Application: DiagnosticApplication, Keys: UDSSecu
     return nil
   }
 
+  /// Hands up to `limit` frames to `bus` (the frame `held` first, if any). A frame the controller
+  /// refuses is kept in `held` for the next call, so a full transmit queue delays a response but
+  /// never loses a frame of it. Returns false when even `held` could not be sent.
+  public mutating func transmit<Bus: CANController>(
+    through bus: inout Bus, held: inout CANFrame?, limit: Int, now_ms: UInt32
+  ) -> Bool {
+    var sent = 0
+    if let frame = held {
+      guard bus.transmit(frame) else { return false }
+      held = nil
+      sent = 1
+    }
+    while sent < limit, let frame = poll(now_ms: now_ms) {
+      guard bus.transmit(frame) else {
+        held = frame
+        break
+      }
+      sent += 1
+    }
+    return true
+  }
+
   /// An ECUReset whose positive response has been transmitted (or was suppressed): the ECU
   /// persists what it must and resets. Returned once.
   public mutating func takeResetRequest() -> UDSResetType? {
